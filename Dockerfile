@@ -1,0 +1,30 @@
+# Multi-stage build of ontap-jobs; the same steps as the tested `mvn -B package` + `java -jar` path.
+# (Docker engines are not available on the project's build machines: this file is kept in step with the README.)
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src src
+COPY config config
+COPY routes routes
+COPY examples examples
+RUN mvn -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --uid 10001 --home-dir /app ontap
+WORKDIR /app
+COPY --from=build /src/target/ontap-jobs.jar /app/ontap-jobs.jar
+COPY --chown=ontap config /app/config
+COPY --chown=ontap routes /app/routes
+RUN mkdir -p /app/inbox /app/outcomes /app/data && chown -R ontap /app/inbox /app/outcomes /app/data
+USER ontap
+# the API must listen beyond the container's loopback
+ENV ONTAP_API_HOST=0.0.0.0
+EXPOSE 8080
+# ready = every cluster reachable with our credentials, the store writable, the outbox not backed up
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS http://127.0.0.1:8080/observe/health/ready || exit 1
+# config/ and routes/ can be replaced by mounted volumes; inbox, outcomes and data hold the work and the state.
+VOLUME ["/app/inbox", "/app/outcomes", "/app/data"]
+ENTRYPOINT ["java", "-jar", "/app/ontap-jobs.jar"]
+CMD ["serve"]

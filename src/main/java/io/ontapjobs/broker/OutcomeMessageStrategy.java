@@ -1,0 +1,30 @@
+package io.ontapjobs.broker;
+
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.Session;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.jms.MessageCreatedStrategy;
+
+/**
+ * Stamps an outcome's JMS message with its stable id (header {@code OntapOperationId}): the property
+ * {@value EmbeddedBroker#OUTCOME_ID_PROPERTY} for consumers that deduplicate, and Artemis' duplicate-detection
+ * property {@code _AMQ_DUPL_ID}, so the broker itself drops a copy sent again (an ordinary property elsewhere).
+ */
+public class OutcomeMessageStrategy implements MessageCreatedStrategy {
+    static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
+
+    @Override
+    public void onMessageCreated(Message message, Session session, Exchange exchange, Throwable cause) {
+        String id = exchange.getIn().getHeader("OntapOperationId", String.class);
+        if (id == null || id.isBlank()) {
+            return;
+        }
+        try {
+            message.setStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY, id);
+            message.setStringProperty(ARTEMIS_DUPLICATE_ID, "ontap-outcome:" + id);
+        } catch (JMSException e) {
+            throw new IllegalStateException("cannot set the outcome id on the JMS message: " + e.getMessage(), e);
+        }
+    }
+}

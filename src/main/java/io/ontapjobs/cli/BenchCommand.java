@@ -1,0 +1,46 @@
+package io.ontapjobs.cli;
+
+import io.ontapjobs.bench.Benchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The benchmark of docs/benchmarks.md: ontap-jobs against a per-job 1 s poller, same jobs, same run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the benchmark against the in-process simulator and prints a Markdown table (docs/benchmarks.md).")
+public class BenchCommand implements Callable<Integer> {
+    @Option(names = "--jobs", split = ",", defaultValue = "1000,10000", description = "Jobs in flight per round (default: ${DEFAULT-VALUE})")
+    List<Integer> jobs;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the job durations (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--max-duration", defaultValue = "20", description = "Job durations are 1..N seconds, uniform (default: ${DEFAULT-VALUE})")
+    int maxSeconds;
+    @Option(names = "--out", description = "Also write the table to this file")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (System.getProperty("ontap.camel.log.level") == null) {
+            System.setProperty("ontap.camel.log.level", "WARN"); // a pipeline step: our lines, not Camel's start-up
+        }
+        List<Benchmark.Result[]> pairs = new ArrayList<>();
+        for (int n : jobs) {
+            Benchmark b = new Benchmark(n, seed, maxSeconds);
+            System.err.println("bench: " + n + " jobs, baseline ...");
+            Benchmark.Result baseline = b.baseline();
+            System.err.println("bench: " + n + " jobs, ontap-jobs ...");
+            Benchmark.Result ours = b.ontapJobs();
+            pairs.add(new Benchmark.Result[] {baseline, ours});
+        }
+        String table = Benchmark.table(pairs);
+        System.out.print(table);
+        if (out != null) {
+            Files.writeString(out, table);
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,276 @@
+package io.ontapjobs.component;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.ontap.Job;
+import io.ontapjobs.ontap.OntapResponse;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ontapjobs.operation.ControlResult;
+import io.ontapjobs.operation.InvalidRequestException;
+import io.ontapjobs.operation.OperationRunner;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import io.ontapjobs.operation.OperationRequest;
+import io.ontapjobs.outcome.Outcome;
+import io.ontapjobs.policy.Durations;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultAsyncProducer;
+
+/**
+ * Starts the operation and returns at once; the exchange continues when the outcome is known (Camel's async
+ * routing engine), so a thousand waiting operations hold no thousand threads.
+ */
+public class OntapProducer extends DefaultAsyncProducer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public OntapProducer(OntapEndpoint endpoint) {
+        super(endpoint);
+    }
+
+    @Override
+    public OntapEndpoint getEndpoint() {
+        return (OntapEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        if (getEndpoint().getAction() != null) {
+            return control(exchange, callback);
+        }
+        if ("GET".equalsIgnoreCase(getEndpoint().getMethod())) {
+            return read(exchange, callback);
+        }
+        if (!getEndpoint().isAwaitJob()) {
+            return triggerOnly(exchange, callback);
+        }
+        OperationRequest request;
+        try {
+            request = request(exchange.getIn());
+            exchange.getIn().setHeader(OntapConstants.OPERATION_ID, request.id());
+            getEndpoint().getComponent().runner().run(request).whenComplete((outcome, error) -> {
+                if (error != null) {
+                    exchange.setException(error);
+                } else {
+                    publish(exchange.getMessage(), outcome);
+                }
+                callback.done(false);
+            });
+            return false;
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+    }
+
+    /** method=GET: a plain read, every page (_links.next) of records, for split and fan-out. */
+    private boolean read(Exchange exchange, AsyncCallback callback) {
+        return onCluster(exchange, callback, cluster -> {
+            List<Object> records = new java.util.ArrayList<>();
+            OntapResponse r = cluster.client().get(getEndpoint().getPath(), query());
+            while (true) {
+                if (!r.isSuccess()) {
+                    throw new OntapReadException(getEndpoint().getPath(), r);
+                }
+                JsonNode body = r.body();
+                if (body != null && body.has("records")) {
+                    body.get("records").forEach(n -> records.add(JSON.convertValue(n, Map.class)));
+                } else if (body != null) {
+                    records.add(JSON.convertValue(body, Map.class)); // a single object, e.g. /api/storage/volumes/{uuid}
+                }
+                String next = body == null ? null : body.path("_links").path("next").path("href").asText(null);
+                if (next == null) {
+                    break;
+                }
+                r = cluster.client().getHref(next);
+            }
+            Message out = exchange.getMessage();
+            out.setBody(records);
+            out.setHeader(OntapConstants.HTTP_STATUS, r.status());
+        });
+    }
+
+    /** awaitJob=false: the trigger alone; the job UUIDs come back at once. */
+    private boolean triggerOnly(Exchange exchange, AsyncCallback callback) {
+        OperationRequest request;
+        try {
+            request = request(exchange.getIn());
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        return onCluster(exchange, callback, cluster -> {
+            OntapResponse r = cluster.client().call(request.method(), request.path(), request.query(), request.bodyText());
+            List<String> uuids = io.ontapjobs.ontap.JobLinks.uuids(r.body());
+            Message out = exchange.getMessage();
+            out.setBody(r.body() == null ? null : r.body().toString());
+            out.setHeader(OntapConstants.HTTP_STATUS, r.status());
+            out.setHeader(OntapConstants.JOB_UUIDS, uuids);
+            out.setHeader(OntapConstants.JOB_UUID, uuids.isEmpty() ? null : uuids.get(0));
+            r.error().ifPresent(e -> {
+                out.setHeader(OntapConstants.ERROR_CODE, e.code());
+                out.setHeader(OntapConstants.ERROR_MESSAGE, e.message());
+            });
+        });
+    }
+
+    /** Runs a REST call on the cluster's bounded pool, then continues the exchange. */
+    private boolean onCluster(Exchange exchange, AsyncCallback callback, ClusterWork work) {
+        io.ontapjobs.operation.Cluster cluster;
+        try {
+            cluster = getEndpoint().getComponent().cluster(getEndpoint().getCluster());
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        cluster.calls().execute(() -> {
+            try {
+                work.run(cluster);
+            } catch (Exception e) {
+                exchange.setException(e);
+            }
+            callback.done(false);
+        });
+        return false;
+    }
+
+    @FunctionalInterface
+    private interface ClusterWork {
+        void run(io.ontapjobs.operation.Cluster cluster) throws Exception;
+    }
+
+    private Map<String, String> query() {
+        Map<String, String> query = new LinkedHashMap<>();
+        getEndpoint().getQuery().forEach((k, v) -> query.put(k, String.valueOf(v)));
+        return query;
+    }
+
+    /** action=cancel|pause|resume: on the operation's running job, or on a job by UUID. */
+    private boolean control(Exchange exchange, AsyncCallback callback) {
+        String action = getEndpoint().getAction();
+        Message in = exchange.getIn();
+        String operation = in.getHeader(OntapConstants.OPERATION_ID, String.class);
+        String job = in.getHeader(OntapConstants.JOB_UUID, String.class);
+        OperationRunner runner = getEndpoint().getComponent().runner();
+        CompletableFuture<ControlResult> result;
+        try {
+            if (!List.of("cancel", "pause", "resume").contains(action)) {
+                throw new InvalidRequestException("action", "'" + action + "' is not one of cancel, pause, resume");
+            }
+            if (operation != null) {
+                result = runner.control(operation, action);
+            } else if (job != null) {
+                result = runner.controlJob(getEndpoint().getCluster(), job, action);
+            } else {
+                throw new InvalidRequestException(OntapConstants.OPERATION_ID, "set the header " + OntapConstants.OPERATION_ID
+                        + " (an operation) or " + OntapConstants.JOB_UUID + " (a job) to " + action);
+            }
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        result.whenComplete((r, error) -> {
+            if (error != null) {
+                exchange.setException(error);
+            } else {
+                Message out = exchange.getMessage();
+                ObjectNode body = JSON.createObjectNode();
+                body.put("action", action).put("accepted", r.accepted()).put("job", r.job());
+                if (!r.accepted()) {
+                    body.putObject("error").put("code", r.code()).put("message", r.message());
+                }
+                out.setBody(body.toString());
+                out.setHeader(OntapConstants.ACTION_ACCEPTED, r.accepted());
+                out.setHeader(OntapConstants.HTTP_STATUS, r.status());
+                out.setHeader(OntapConstants.ERROR_CODE, r.code());
+                out.setHeader(OntapConstants.ERROR_MESSAGE, r.message());
+            }
+            callback.done(false);
+        });
+        return false;
+    }
+
+    private OperationRequest request(Message in) {
+        OntapEndpoint ep = getEndpoint();
+        if (ep.getPath() == null) {
+            Object body = in.getBody();
+            OperationRequest request = body instanceof OperationRequest r ? r
+                    : body instanceof JsonNode n ? OperationRequest.fromJson(n)
+                    : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
+                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in));
+            if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
+                request = request.with(request.id(), ep.getCluster());
+            }
+            return request;
+        }
+        return new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
+                ep.getMethod(), ep.getPath(), query(), body(in), timeout(ep), ep.getPolicy(), ep.getReturnTimeout());
+    }
+
+    /**
+     * A request file without an id runs under its file name, so that the same file read again after a crash
+     * finds its operation instead of triggering a new one.
+     */
+    private static String fileId(Message in) {
+        String name = in.getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        return name == null ? null : OperationRequest.idFromName(name);
+    }
+
+    private static JsonNode body(Message in) {
+        Object body = in.getBody();
+        if (body == null) {
+            return null;
+        }
+        if (body instanceof JsonNode n) {
+            return n;
+        }
+        if (body instanceof Map<?, ?> || body instanceof Iterable<?>) {
+            return JSON.valueToTree(body);
+        }
+        String text = in.getBody(String.class);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            throw new InvalidRequestException("body", "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static java.time.Duration timeout(OntapEndpoint ep) {
+        try {
+            return ep.getTimeout() == null ? null : Durations.parse(ep.getTimeout());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("timeout", e.getMessage());
+        }
+    }
+
+    /** The outcome as the message: CloudEvents JSON in the body, the facts a route branches on in headers. */
+    static void publish(Message out, Outcome outcome) {
+        out.setBody(outcome.toJson());
+        out.setHeader(Exchange.CONTENT_TYPE, "application/cloudevents+json");
+        out.setHeader(OntapConstants.OUTCOME, outcome);
+        out.setHeader(OntapConstants.OPERATION_ID, outcome.operationId());
+        out.setHeader(OntapConstants.STATUS, outcome.status().word());
+        out.setHeader(OntapConstants.ATTEMPTS, outcome.attempts());
+        out.setHeader(OntapConstants.HTTP_STATUS, outcome.httpStatus());
+        out.setHeader(OntapConstants.REASON, outcome.reason());
+        Job job = outcome.job();
+        if (job != null) {
+            out.setHeader(OntapConstants.JOB_UUID, job.uuid());
+            out.setHeader(OntapConstants.JOB_STATE, job.state());
+            out.setHeader(OntapConstants.JOB_CODE, job.code());
+            out.setHeader(OntapConstants.JOB_MESSAGE, job.message());
+            out.setHeader(OntapConstants.ERROR_CODE, job.errorCode());
+            out.setHeader(OntapConstants.ERROR_MESSAGE, job.errorMessage());
+        }
+    }
+}

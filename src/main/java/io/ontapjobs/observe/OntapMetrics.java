@@ -1,0 +1,59 @@
+package io.ontapjobs.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The product's own metrics, next to Camel's route metrics in the same Micrometer registry (exposed by Camel's
+ * management server at /observe/metrics in Prometheus format). Names: {@code ontap_*}.
+ */
+public final class OntapMetrics {
+    /** For code that runs without a service (the one-shot command, unit tests). */
+    public static final OntapMetrics NONE = new OntapMetrics(new SimpleMeterRegistry());
+
+    private final MeterRegistry registry;
+
+    public OntapMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A call to the jobs endpoint and how it was answered: the HTTP status, or {@code error} when none came. */
+    public void jobsRequest(String cluster, String status) {
+        Counter.builder("ontap.jobs.requests").description("Requests to the cluster's jobs endpoint")
+                .tag("cluster", cluster).tag("status", status).register(registry).increment();
+    }
+
+    /** Time from the job's end (ONTAP's end_time, one-second precision) to our noticing it. */
+    public void detected(String cluster, Duration latency) {
+        Timer.builder("ontap.job.detection").description("Time from a job's end_time to its end being noticed")
+                .tag("cluster", cluster).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(50)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry).record(latency.isNegative() ? Duration.ZERO : latency);
+    }
+
+    public void outcome(String cluster, String status, int attempts) {
+        Counter.builder("ontap.outcomes").description("Operations ended, by outcome status")
+                .tag("cluster", cluster).tag("status", status).register(registry).increment();
+        DistributionSummary.builder("ontap.operation.attempts").description("Triggers per operation")
+                .tag("cluster", cluster).register(registry).record(attempts);
+    }
+
+    public void deliveryFailed(String sink) {
+        Counter.builder("ontap.deliveries.failed").description("Outcome deliveries that failed (each retry counts)")
+                .tag("sink", sink).register(registry).increment();
+    }
+
+    public void gauge(String name, String description, String tagKey, String tagValue, String tag2Key, String tag2Value, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tag(tagKey, tagValue).tag(tag2Key, tag2Value).register(registry);
+    }
+
+    public void gauge(String name, String description, String tagKey, String tagValue, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tag(tagKey, tagValue).register(registry);
+    }
+}

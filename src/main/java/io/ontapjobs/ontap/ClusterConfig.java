@@ -1,0 +1,69 @@
+package io.ontapjobs.ontap;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How to reach one ONTAP cluster. {@link #toString()} never shows the password.
+ *
+ * @param requestTimeout          connect and response timeout of one REST call
+ * @param maxConcurrentRequests   REST calls in flight to this cluster at most (ONTAP limits sessions per user)
+ */
+public record ClusterConfig(String name, URI url, String username, String password, boolean insecure,
+                            Path truststore, String truststorePassword, int maxConcurrentRequests,
+                            Duration requestTimeout) {
+
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 2;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    public ClusterConfig {
+        if (url == null) {
+            throw new IllegalArgumentException("cluster '" + name + "': url is missing (ontap.clusters." + name + ".url)");
+        }
+        String scheme = url.getScheme();
+        if (!"https".equals(scheme) && !"http".equals(scheme)) {
+            throw new IllegalArgumentException("cluster '" + name + "': url '" + url + "' must start with https:// or http://");
+        }
+        if (url.getHost() == null) {
+            throw new IllegalArgumentException("cluster '" + name + "': url '" + url + "' has no host");
+        }
+        if (insecure && truststore != null) {
+            throw new IllegalArgumentException("cluster '" + name + "': choose insecure or a truststore, not both");
+        }
+        if (maxConcurrentRequests < 1) {
+            throw new IllegalArgumentException("cluster '" + name + "': max-concurrent-requests must be at least 1");
+        }
+    }
+
+    public static ClusterConfig of(String name, String url, String username, String password) {
+        return new ClusterConfig(name, URI.create(url), username, password, false, null, null,
+                DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    public ClusterConfig withInsecure(boolean value) {
+        return new ClusterConfig(name, url, username, password, value, truststore, truststorePassword,
+                maxConcurrentRequests, requestTimeout);
+    }
+
+    public ClusterConfig withTruststore(Path file, String filePassword) {
+        return new ClusterConfig(name, url, username, password, insecure, file, filePassword,
+                maxConcurrentRequests, requestTimeout);
+    }
+
+    public ClusterConfig withMaxConcurrentRequests(int value) {
+        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
+                value, requestTimeout);
+    }
+
+    public ClusterConfig withRequestTimeout(Duration value) {
+        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
+                maxConcurrentRequests, value);
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterConfig[" + name + " " + url + " user=" + username + " password=***"
+                + (insecure ? " insecure" : "") + (truststore != null ? " truststore=" + truststore : "") + "]";
+    }
+}

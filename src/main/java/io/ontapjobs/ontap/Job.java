@@ -1,0 +1,45 @@
+package io.ontapjobs.ontap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What ONTAP says about one job. Tolerant: an unknown state is kept as it is and counts as not finished.
+ *
+ * @param raw the job object as the cluster sent it, for outcomes
+ */
+public record Job(String uuid, String state, Long code, String message, String errorCode, String errorMessage,
+                  String startTime, String endTime, ObjectNode raw) {
+
+    public static final String FIELDS = "uuid,state,code,message,error,start_time,end_time,description";
+
+    public static Job from(JsonNode node) {
+        JsonNode error = node.path("error");
+        return new Job(text(node, "uuid"), text(node, "state"),
+                node.hasNonNull("code") ? node.get("code").asLong() : null,
+                text(node, "message"), text(error, "code"), text(error, "message"),
+                text(node, "start_time"), text(node, "end_time"),
+                node.isObject() ? ((ObjectNode) node).deepCopy() : null);
+    }
+
+    public boolean isSuccess() {
+        return "success".equals(state);
+    }
+
+    public boolean isFailure() {
+        return "failure".equals(state);
+    }
+
+    public boolean isFinished() {
+        return isSuccess() || isFailure();
+    }
+
+    public boolean isPaused() {
+        return "paused".equals(state);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

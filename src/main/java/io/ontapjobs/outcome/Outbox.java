@@ -1,0 +1,102 @@
+package io.ontapjobs.outcome;
+
+import io.ontapjobs.observe.OntapMetrics;
+import io.ontapjobs.store.OperationStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers outcomes from the store's outbox to each sink, each acknowledged on its own and retried with exponential
+ * backoff (or the sink's {@code Retry-After}) until it succeeds. Deliveries survive restarts. A delivery is marked
+ * done only after its sink took it, so a crash in between delivers it again: sinks are idempotent (one file per
+ * id) or give consumers the stable outcome id to deduplicate on. A delivery older than {@code maxAge} goes to the
+ * dead-letter folder and is reported.
+ */
+public class Outbox {
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    private static final int BATCH = 200;
+
+    private final OperationStore store;
+    private final Map<String, Sink> sinks;
+    private final Duration maxAge;
+    private final Path deadLetters;
+    private final OntapMetrics metrics;
+
+    public Outbox(OperationStore store, Map<String, Sink> sinks, Duration maxAge, Path deadLetters, OntapMetrics metrics) {
+        this.metrics = metrics;
+        this.store = store;
+        this.sinks = Map.copyOf(sinks);
+        this.maxAge = maxAge;
+        this.deadLetters = deadLetters;
+    }
+
+    /** Delivers what is due; returns how many deliveries succeeded. */
+    public int deliverDue() {
+        int delivered = 0;
+        for (OperationStore.Delivery d : store.due(Instant.now(), BATCH)) {
+            Sink sink = sinks.get(d.sink());
+            if (sink == null) {
+                continue; // a sink no longer configured: left in the outbox, visible as pending
+            }
+            Sink.Result r;
+            try {
+                r = sink.deliver(d.outcomeId(), d.outcome());
+            } catch (RuntimeException e) {
+                r = Sink.Result.retry(null, e.toString());
+            }
+            switch (r.kind()) {
+                case DELIVERED -> {
+                    store.delivered(d.outcomeId(), d.sink());
+                    delivered++;
+                }
+                case REFUSED -> {
+                    metrics.deliveryFailed(d.sink());
+                    LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
+                    store.finished(d.outcomeId(), d.sink(), "refused", r.reason());
+                }
+                case RETRY -> retry(d, r);
+            }
+        }
+        return delivered;
+    }
+
+    private void retry(OperationStore.Delivery d, Sink.Result r) {
+        metrics.deliveryFailed(d.sink());
+        if (Duration.between(d.queuedAt(), Instant.now()).compareTo(maxAge) > 0) {
+            deadLetter(d, r.reason());
+            return;
+        }
+        long backoff = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(d.attempts(), 20));
+        if (r.retryAfter() != null) {
+            backoff = Math.max(backoff, r.retryAfter().toMillis());
+        }
+        LOG.warn("Delivery of outcome {} to {} failed (attempt {}): {}; next try in {} ms", d.outcomeId(), d.sink(),
+                d.attempts() + 1, r.reason(), backoff);
+        store.failed(d.outcomeId(), d.sink(), Instant.now().plusMillis(backoff), String.valueOf(r.reason()));
+    }
+
+    private void deadLetter(OperationStore.Delivery d, String reason) {
+        Path dir = deadLetters.resolve(d.sink().replaceAll("[^A-Za-z0-9._-]", "_"));
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve("." + d.outcomeId() + ".json.tmp");
+            Files.writeString(tmp, d.outcome());
+            Files.move(tmp, dir.resolve(d.outcomeId() + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.error("Outcome {} could not be written to the dead-letter folder {}: {}", d.outcomeId(), dir, e.getMessage());
+            return; // stays in the outbox; tried again
+        }
+        LOG.error("Outcome {} not delivered to {} within {}: moved to {} (last error: {})", d.outcomeId(), d.sink(), maxAge,
+                dir.resolve(d.outcomeId() + ".json"), reason);
+        store.finished(d.outcomeId(), d.sink(), "dead-lettered", reason);
+    }
+}

@@ -1,0 +1,47 @@
+package io.ontapjobs.policy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * A named policy: how to poll, how long to wait, what to do on timeout, and ordered rules on what happened.
+ *
+ * @param retryUnsafe   allow sending a trigger again when it may have reached the cluster (read timeout, reset):
+ *                      off by default, because the object may exist already
+ * @param returnTimeout ONTAP's return_timeout (0-120 s) for triggers that set none, or {@code null}
+ */
+public record Policy(String name, PollSettings poll, Duration timeout, OnTimeout onTimeout, List<Rule> rules, boolean retryUnsafe,
+                     Integer returnTimeout) {
+    static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(10);
+
+    /**
+     * The first matching rule decides. A retry past its max-attempts becomes a fail.
+     *
+     * @param attempt the attempt that produced the observation (1 = the first)
+     */
+    public Decision decide(Observation o, int attempt, RandomGenerator random) {
+        for (int i = 0; i < rules.size(); i++) {
+            Rule rule = rules.get(i);
+            if (!rule.when().matches(o)) {
+                continue;
+            }
+            String which = "rule " + (i + 1) + " of policy '" + name + "' (line " + rule.line() + ")";
+            if (rule.then() != Action.RETRY) {
+                return new Decision(rule.then(), Duration.ZERO, which + ": " + rule.then().word(), rule);
+            }
+            if (attempt >= rule.maxAttempts()) {
+                return new Decision(Action.FAIL, Duration.ZERO, "gave up after " + attempt + " attempts (" + which + ")", rule);
+            }
+            double nominal = rule.backoff().toMillis() * Math.pow(2, attempt - 1);
+            long delay = Math.min(MAX_RETRY_DELAY.toMillis(), Math.round(nominal * (0.8 + 0.4 * random.nextDouble())));
+            return new Decision(Action.RETRY, Duration.ofMillis(delay),
+                    which + ": retry, attempt " + (attempt + 1) + " of " + rule.maxAttempts(), rule);
+        }
+        return Decision.NONE;
+    }
+
+    public boolean mayRetryUncertainTrigger() {
+        return retryUnsafe;
+    }
+}

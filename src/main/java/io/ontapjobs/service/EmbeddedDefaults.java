@@ -1,0 +1,264 @@
+package io.ontapjobs.service;
+
+import io.ontapjobs.api.OperationsApi;
+import io.ontapjobs.api.UiRoutes;
+import io.ontapjobs.broker.EmbeddedBroker;
+import io.ontapjobs.component.OntapComponent;
+import io.ontapjobs.ontap.ClusterConfig;
+import io.ontapjobs.policy.PolicyException;
+import io.ontapjobs.simulator.OntapSimulator;
+import io.ontapjobs.simulator.ScenarioFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jms.connection.CachingConnectionFactory;
+
+/**
+ * Starts the service on Camel Main and fills in what a fresh machine lacks: the configuration and routes inside the
+ * jar when the working directory has none, and an in-process ONTAP simulator when no cluster URL is configured.
+ */
+public final class EmbeddedDefaults {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDefaults.class);
+    static final String SIMULATOR_USER = "admin";
+    static final String SIMULATOR_PASSWORD = "netapp1!";
+
+    private EmbeddedDefaults() {
+    }
+
+    /** A mistake in the configuration found at start-up: reported as one line, exit code 2. */
+    public static class ConfigurationError extends RuntimeException {
+        ConfigurationError(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public static int runService(boolean demo, boolean dev) throws Exception {
+        Main main = new Main();
+        configure(main, demo);
+        if (dev) {
+            reloadRoutes(main, "routes");
+        }
+        main.run();
+        return main.getExitCode();
+    }
+
+    /** Wires a Camel Main the way {@code serve} runs it; tests use it too. */
+    public static void configure(Main main, boolean demo) {
+        configurationFiles(main);
+        main.configure().addRoutesBuilder(new OperationsApi());
+        main.configure().addRoutesBuilder(new UiRoutes()); // the operator's page at / and /ui
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport support) {
+                OntapComponent ontap = loadConfiguration(support.getCamelContext());
+                startSimulatorIfNoCluster(support.getCamelContext(), ontap);
+                connectBroker(support.getCamelContext());
+                if (demo) {
+                    dropExamples(support.getCamelContext()); // the inbox route takes them once it starts
+                }
+            }
+        });
+    }
+
+    /** Reads clusters and policies before Camel starts, so that a mistake is one line, not a failed context. */
+    private static OntapComponent loadConfiguration(CamelContext context) {
+        OntapComponent ontap = context.getComponent("ontap", OntapComponent.class);
+        try {
+            ontap.loadConfiguration();
+        } catch (PolicyException | IllegalArgumentException | java.io.IOException e) {
+            throw new ConfigurationError(e.getMessage(), e);
+        }
+        return ontap;
+    }
+
+    /** config/ and routes/ from the working directory, else the copies inside the jar. */
+    private static void configurationFiles(Main main) {
+        boolean localConfig = Files.isRegularFile(Path.of("config/application.properties"));
+        main.setDefaultPropertyPlaceholderLocation(localConfig
+                ? "file:config/application.properties" : "classpath:config/application.properties");
+        if (!localConfig) {
+            main.addOverrideProperty("ontap.policies.file", "classpath:config/policies.yaml");
+        }
+        if (!Files.isDirectory(Path.of("routes"))) {
+            main.addOverrideProperty("camel.main.routesIncludePattern", "classpath:routes/*.yaml");
+        }
+    }
+
+    /** Dev mode: Camel reloads a route file of {@code dir} when it changes (Camel Main's route reload). */
+    public static void reloadRoutes(Main main, String dir) {
+        main.addOverrideProperty("camel.main.routesReloadEnabled", "true");
+        main.addOverrideProperty("camel.main.routesReloadDirectory", dir);
+        main.addOverrideProperty("camel.main.routesReloadPattern", "*.yaml");
+        main.addOverrideProperty("camel.main.routesReloadRemoveAllRoutes", "false");
+    }
+
+    /**
+     * The service's wiring with nothing started: routes are built but not run (auto-startup off), no HTTP server,
+     * no simulator, no store. For {@code validate}.
+     */
+    public static void configureForValidation(Main main) {
+        configurationFiles(main);
+        main.addOverrideProperty("camel.main.autoStartup", "false");
+        main.addOverrideProperty("camel.server.enabled", "false");
+        main.addOverrideProperty("camel.management.enabled", "false");
+        main.addOverrideProperty("ontap.state.dir", "");
+        main.configure().addRoutesBuilder(new OperationsApi());
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport support) {
+                loadConfiguration(support.getCamelContext());
+                // jms: endpoints are built, never connected (routes do not start): a factory that is never used
+                support.getCamelContext().getComponent("jms", JmsComponent.class)
+                        .setConnectionFactory(new ActiveMQConnectionFactory("vm://0"));
+            }
+        });
+    }
+
+    static void startSimulatorIfNoCluster(CamelContext context, OntapComponent ontap) {
+        if (ontap.hasClusters()) {
+            return;
+        }
+        var builder = OntapSimulator.builder().port(0).username(SIMULATOR_USER).password(SIMULATOR_PASSWORD);
+        context.getPropertiesComponent().resolveProperty("ontap.simulator.scenarios")
+                .filter(f -> !f.isBlank())
+                .map(Path::of)
+                .ifPresent(f -> {
+                    if (Files.isRegularFile(f)) {
+                        builder.scenarioFile(ScenarioFile.load(f));
+                    } else {
+                        LOG.warn("ontap.simulator.scenarios: {} not found; the simulator's jobs all succeed after 1 s", f);
+                    }
+                });
+        OntapSimulator simulator = builder.build().start();
+        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD));
+        try {
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    simulator.close();
+                }
+            }, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.info("No cluster configured (ontap.clusters.<name>.url): cluster 'default' is an in-process ONTAP simulator at {}",
+                simulator.baseUrl());
+    }
+
+    /**
+     * The {@code jms} component's connections: to {@code ontap.broker.url} (with {@code ontap.broker.user} and
+     * {@code .password}) when set, else to an ActiveMQ Artemis broker started here, in-process, listening on
+     * {@code ontap.broker.host:ontap.broker.port} with its journal in {@code <ontap.state.dir>/broker}.
+     */
+    static void connectBroker(CamelContext context) {
+        var props = context.getPropertiesComponent();
+        String url = props.resolveProperty("ontap.broker.url").map(String::strip).orElse("");
+        ActiveMQConnectionFactory factory;
+        if (url.isEmpty()) {
+            String host = props.resolveProperty("ontap.broker.host").map(String::strip).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
+            String portText = props.resolveProperty("ontap.broker.port").map(String::strip).orElse("61616");
+            int port;
+            try {
+                port = Integer.parseInt(portText);
+                if (port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new ConfigurationError("ontap.broker.port: '" + portText + "' is not a port number (1-65535)", e);
+            }
+            Path dir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"), "broker");
+            List<String> queues = List.of(queue(context, "ontap.requests.queue", "ontap.requests"),
+                    queue(context, "ontap.requests.queue", "ontap.requests") + ".rejected",
+                    queue(context, "ontap.outcomes.queue", "ontap.outcomes"));
+            EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues);
+            try {
+                broker.checkAddress(); // the broker itself starts with the context, before the routes, and stops with it
+            } catch (EmbeddedBroker.AcceptorException e) {
+                throw new ConfigurationError("ontap.broker.port: the embedded broker " + e.getMessage()
+                        + "; choose a free port, or set ontap.broker.url to use a running broker", e);
+            }
+            addService(context, new ServiceSupport() { // a locked journal is a configuration mistake: one line
+                @Override
+                protected void doStart() {
+                    try {
+                        broker.start();
+                    } catch (EmbeddedBroker.JournalException | EmbeddedBroker.AcceptorException e) {
+                        throw new ConfigurationError((e instanceof EmbeddedBroker.JournalException ? "ontap.state.dir: " : "ontap.broker.port: ")
+                                + e.getMessage(), e);
+                    }
+                }
+
+                @Override
+                protected void doStop() {
+                    broker.stop();
+                }
+            }, false);
+            factory = new ActiveMQConnectionFactory(broker.inVmUrl());
+        } else {
+            try {
+                factory = new ActiveMQConnectionFactory(url, props.resolveProperty("ontap.broker.user").orElse(null),
+                        props.resolveProperty("ontap.broker.password").orElse(null));
+            } catch (RuntimeException e) {
+                throw new ConfigurationError("ontap.broker.url: '" + url + "' is not a broker URL: " + e.getMessage(), e);
+            }
+            LOG.info("Broker: {} (ontap.broker.url)", url);
+        }
+        // One connection shared by producers (outcomes) and listeners, sessions and producers cached: no connection per send.
+        CachingConnectionFactory caching = new CachingConnectionFactory(factory);
+        caching.setSessionCacheSize(10);
+        caching.setReconnectOnException(true);
+        context.getComponent("jms", JmsComponent.class).setConnectionFactory(caching);
+        addService(context, new ServiceSupport() { // stops before the broker: services stop in reverse order
+            @Override
+            protected void doStop() {
+                caching.destroy();
+                factory.close();
+            }
+        }, false);
+    }
+
+    private static String queue(CamelContext context, String key, String otherwise) {
+        return context.getPropertiesComponent().resolveProperty(key).map(String::strip).filter(q -> !q.isEmpty()).orElse(otherwise);
+    }
+
+    private static void addService(CamelContext context, Object service, boolean startNow) {
+        try {
+            context.addService(service, true, startNow);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. */
+    static void dropExamples(CamelContext context) {
+        Path inbox = Path.of(context.getPropertiesComponent().resolveProperty("ontap.inbox.dir").orElse("inbox"));
+        try {
+            Files.createDirectories(inbox);
+            for (Resource r : PluginHelper.getPackageScanResourceResolver(context).findResources("classpath:examples/requests/*.json")) {
+                String name = r.getLocation().substring(r.getLocation().lastIndexOf('/') + 1);
+                Path tmp = inbox.resolve("." + name + ".tmp");
+                try (InputStream in = r.getInputStream()) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(tmp, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE); // never half a file in the inbox
+                LOG.info("Demo: dropped {} into {}", name, inbox);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot drop the example requests into " + inbox + ": " + e.getMessage(), e);
+        }
+    }
+}

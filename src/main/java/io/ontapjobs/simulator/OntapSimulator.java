@@ -1,0 +1,1016 @@
+package io.ontapjobs.simulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on
+ * plain HTTP with the JDK's built-in server. Jobs are not threads: their state is derived from the clock when read.
+ *
+ * <pre>{@code
+ * try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start()) {
+ *     sim.addScenario(Scenario.on("POST", "/api/storage/volumes*").fails(524486, "Volume busy").build());
+ *     // talk to sim.baseUrl() with basic auth admin / netapp1!
+ * }
+ * }</pre>
+ *
+ * See docs/simulator.md for every endpoint and option.
+ */
+public final class OntapSimulator implements AutoCloseable {
+    /** Request URIs longer than this answer 414. */
+    public static final int MAX_URI_LENGTH = 8192;
+    /** Largest {@code return_timeout} ONTAP accepts. */
+    public static final int MAX_RETURN_TIMEOUT = 120;
+
+    static {
+        // The JDK server writes headers and body separately; without TCP_NODELAY small answers can stall ~40 ms
+        // (Nagle + delayed ACK). The property is read once, when the JDK server classes load.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    static final Set<String> JOB_FIELDS = Set.of("uuid", "description", "state", "message", "code", "error", "error.code",
+            "error.message", "error.target", "error.arguments", "error.arguments.code", "error.arguments.message",
+            "start_time", "end_time", "node", "node.name", "svm", "svm.name", "svm.uuid", "svm._links", "_links", "_links.self");
+    private static final String JOBS_PATH = "/api/cluster/jobs";
+    private static final String CONTROL = "/_simulator";
+    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Scenario DEFAULT_SCENARIO = Scenario.defaultScenario();
+
+    private final int requestedPort;
+    private final String bindAddress;
+    private final String authHeader;
+    private final long retentionMs;
+    private final int threads;
+    private final SSLContext tls;
+    private final String nodeName;
+    private final String defaultSvm;
+    private final Random random;
+
+    private final CopyOnWriteArrayList<Scenario> scenarios = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Fault> faults = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Query.Item>> collections = new ConcurrentHashMap<>();
+    private final AtomicLong seq = new AtomicLong();
+    private final SimulatorStats stats = new SimulatorStats();
+
+    private HttpServer server;
+    private ThreadPoolExecutor executor;
+    private ScheduledExecutorService sweeper;
+    private volatile boolean closed;
+
+    private OntapSimulator(Builder b) {
+        this.requestedPort = b.port;
+        this.bindAddress = b.bindAddress;
+        this.authHeader = "Basic " + Base64.getEncoder().encodeToString((b.username + ":" + b.password).getBytes(StandardCharsets.UTF_8));
+        this.retentionMs = b.retention.toMillis();
+        this.threads = b.threads;
+        this.tls = b.tls;
+        this.nodeName = b.nodeName;
+        this.defaultSvm = b.defaultSvm;
+        this.random = new Random(b.seed);
+        this.scenarios.addAll(b.scenarios);
+        b.faults.forEach(f -> this.faults.add(f.fresh()));
+        for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
+            seed(e.getKey(), e.getValue());
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts listening; returns this simulator. */
+    public synchronized OntapSimulator start() {
+        if (server != null) {
+            throw new IllegalStateException("simulator already started");
+        }
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "ontap-sim-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            InetSocketAddress address = new InetSocketAddress(bindAddress, requestedPort);
+            if (tls != null) {
+                HttpsServer https = HttpsServer.create(address, 1024);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 1024);
+            }
+        } catch (IOException e) {
+            executor.shutdownNow();
+            throw new UncheckedIOException("cannot listen on " + bindAddress + ":" + requestedPort + ": " + e.getMessage(), e);
+        }
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ontap-sim-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(50, Math.min(5000, retentionMs / 4));
+        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The port listened on (the real one when built with port 0). */
+    public int port() {
+        if (server == null) {
+            throw new IllegalStateException("simulator not started");
+        }
+        return server.getAddress().getPort();
+    }
+
+    /** {@code http://<bind address>:<port>}, or {@code https://} when serving TLS. */
+    public String baseUrl() {
+        String host = bindAddress.contains(":") ? "[" + bindAddress + "]" : bindAddress;
+        if (host.equals("0.0.0.0")) {
+            host = "127.0.0.1";
+        }
+        return (tls != null ? "https://" : "http://") + host + ":" + port();
+    }
+
+    /** Adds a scenario; scenarios added later take precedence over earlier ones. */
+    public void addScenario(Scenario s) {
+        scenarios.add(java.util.Objects.requireNonNull(s));
+    }
+
+    /** Removes every scenario: operations succeed after 1 s again. */
+    public void clearScenarios() {
+        scenarios.clear();
+    }
+
+    /** Adds a fault; faults added later are checked first. */
+    public void addFault(Fault f) {
+        faults.add(f.fresh());
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Adds the scenarios, faults and collections of a scenario file. */
+    public void load(ScenarioFile file) {
+        scenarios.addAll(file.scenarios());
+        file.faults().forEach(f -> faults.add(f.fresh()));
+        file.collections().forEach(this::seed);
+    }
+
+    public SimulatorStats stats() {
+        return stats;
+    }
+
+    /** The full job object as ONTAP would answer it now, or empty if unknown or already deleted. */
+    public Optional<ObjectNode> job(String uuid) {
+        long now = System.currentTimeMillis();
+        SimJob j = live(uuid, now);
+        return j == null ? Optional.empty() : Optional.of(j.toJson(now));
+    }
+
+    /** The job's true end, to the millisecond (ONTAP's end_time has one-second precision): for measurements. */
+    public Optional<java.time.Instant> endInstant(String uuid) {
+        long now = System.currentTimeMillis();
+        SimJob j = live(uuid, now);
+        long end = j == null ? -1 : j.endMs(now);
+        return end < 0 ? Optional.empty() : Optional.of(java.time.Instant.ofEpochMilli(end));
+    }
+
+    /** Number of jobs held (not yet deleted). */
+    public int jobCount() {
+        return jobs.size();
+    }
+
+    /** Records of a collection (e.g. {@code /api/storage/volumes}) in creation order. */
+    public List<ObjectNode> records(String collectionPath) {
+        settlePending(System.currentTimeMillis());
+        Map<String, Query.Item> c = collections.get(normalize(collectionPath));
+        List<ObjectNode> out = new ArrayList<>();
+        if (c != null) {
+            c.values().stream().sorted((a, b) -> Long.compare(a.seq, b.seq)).forEach(i -> out.add(i.json.deepCopy()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (server != null) {
+            server.stop(0);
+            executor.shutdownNow();
+            sweeper.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ request handling
+
+    private static final class Resp {
+        final int status;
+        final JsonNode body;
+        final Map<String, String> headers = new LinkedHashMap<>();
+
+        Resp(int status, JsonNode body) {
+            this.status = status;
+            this.body = body;
+        }
+    }
+
+    private void handle(HttpExchange ex) {
+        try {
+            String method = ex.getRequestMethod().toUpperCase();
+            URI uri = ex.getRequestURI();
+            String path = normalize(uri.getPath() == null ? "/" : uri.getPath());
+            if (path.equals(CONTROL) || path.startsWith(CONTROL + "/")) {
+                send(ex, control(ex, method, path), false);
+                return;
+            }
+            stats.request();
+            boolean truncate = false;
+            Fault fault = pickFault(method, path);
+            if (fault != null) {
+                stats.fault();
+                switch (fault.kind()) {
+                    case DROP:
+                        ex.close(); // no response headers sent: the server closes the connection
+                        return;
+                    case STATUS:
+                        Resp r = error(fault.status(), fault.errorCode(), fault.errorMessage(), "");
+                        if (fault.retryAfter() != null) {
+                            long ms = fault.retryAfter().toMillis();
+                            r.headers.put("Retry-After", String.valueOf((ms + 999) / 1000));
+                        }
+                        send(ex, r, false);
+                        return;
+                    case LATENCY:
+                        Thread.sleep(fault.latency().toMillis());
+                        break;
+                    default:
+                        truncate = true;
+                }
+            }
+            Resp r;
+            try {
+                r = route(ex, method, path, uri);
+            } catch (ApiError e) {
+                r = error(e);
+            }
+            send(ex, r, truncate);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            try {
+                send(ex, error(500, "1", "Simulator internal error: " + t, ""), false);
+            } catch (Throwable ignored) {
+                // headers may already be out
+            }
+        } finally {
+            ex.close();
+        }
+    }
+
+    private Resp route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
+        String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String rawQuery = uri.getRawQuery();
+        if (rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1) > MAX_URI_LENGTH) {
+            return error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
+                    "Request-URI too long: more than " + MAX_URI_LENGTH + " bytes. Split the query into smaller requests.", "");
+        }
+        if (!path.startsWith("/api/")) {
+            throw new ApiError(404, OntapErrors.API_NOT_FOUND, "API not found: " + path, "");
+        }
+        if (!authHeader.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            stats.unauthorizedRequest();
+            Resp r = error(401, String.valueOf(OntapErrors.NOT_AUTHORIZED), "not authorized for that command", null);
+            r.headers.put("WWW-Authenticate", "Basic realm=\"ONTAP simulator\"");
+            return r;
+        }
+        QueryParams params = new QueryParams(rawQuery);
+        int returnTimeout = returnTimeout(params);
+        if (path.equals(JOBS_PATH)) {
+            if (!method.equals("GET")) {
+                throw methodNotAllowed(method, path);
+            }
+            stats.jobListGet();
+            return listJobs(params);
+        }
+        if (path.startsWith(JOBS_PATH + "/")) {
+            String uuid = path.substring(JOBS_PATH.length() + 1);
+            if (uuid.contains("/")) {
+                throw new ApiError(404, OntapErrors.API_NOT_FOUND, "API not found: " + path, "");
+            }
+            if (method.equals("GET")) {
+                stats.jobGet();
+                return getJob(uuid, params);
+            }
+            if (method.equals("PATCH")) {
+                stats.jobPatch();
+                return patchJob(uuid, params);
+            }
+            throw methodNotAllowed(method, path);
+        }
+        switch (method) {
+            case "GET":
+                return getCollection(path, params);
+            case "POST":
+            case "PATCH":
+            case "DELETE":
+                stats.trigger();
+                return trigger(ex, method, path, returnTimeout);
+            default:
+                throw methodNotAllowed(method, path);
+        }
+    }
+
+    private static ApiError methodNotAllowed(String method, String path) {
+        return new ApiError(405, OntapErrors.API_NOT_FOUND, "The method " + method + " is not allowed on " + path + ".", "");
+    }
+
+    /** -1 when absent. */
+    private static int returnTimeout(QueryParams params) {
+        String v = params.get("return_timeout");
+        if (v == null) {
+            return -1;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0 && n <= MAX_RETURN_TIMEOUT) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new ApiError(400, OntapErrors.INVALID_VALUE, "The value \"" + v + "\" is invalid for field \"return_timeout\" (0 - "
+                + MAX_RETURN_TIMEOUT + ").", "return_timeout");
+    }
+
+    private Fault pickFault(String method, String path) {
+        if (faults.isEmpty()) {
+            return null;
+        }
+        for (int i = faults.size() - 1; i >= 0; i--) {
+            Fault f;
+            try {
+                f = faults.get(i);
+            } catch (IndexOutOfBoundsException e) {
+                continue; // cleared meanwhile
+            }
+            if (!f.matches(method, path) || f.exhausted()) {
+                continue;
+            }
+            if (f.probability() < 1.0) {
+                double draw;
+                synchronized (random) {
+                    draw = random.nextDouble();
+                }
+                if (draw >= f.probability()) {
+                    continue;
+                }
+            }
+            if (f.tryConsume()) {
+                if (f.exhausted()) {
+                    faults.remove(f);
+                }
+                return f;
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ jobs API
+
+    /** The job if present and not past retention (an expired one is removed). */
+    private SimJob live(String uuid, long now) {
+        SimJob j = jobs.get(uuid);
+        if (j == null) {
+            j = jobs.get(uuid.toLowerCase());
+        }
+        if (j == null) {
+            return null;
+        }
+        if (j.expired(now, retentionMs)) {
+            j.settle(now);
+            jobs.remove(j.uuid, j);
+            return null;
+        }
+        return j;
+    }
+
+    private Resp getJob(String uuid, QueryParams params) {
+        Query q = new Query(params, JOB_FIELDS);
+        long now = System.currentTimeMillis();
+        SimJob j = live(uuid, now);
+        if (j == null) {
+            throw ApiError.notFound("uuid");
+        }
+        j.settle(now);
+        return new Resp(200, q.project(j.toJson(now), null));
+    }
+
+    private Resp listJobs(QueryParams params) {
+        Query q = new Query(params, JOB_FIELDS);
+        long now = System.currentTimeMillis();
+        Set<String> uuids = q.exactUuids();
+        Iterable<SimJob> candidates;
+        if (uuids != null) {
+            List<SimJob> l = new ArrayList<>(uuids.size());
+            for (String u : uuids) {
+                SimJob j = jobs.get(u);
+                if (j != null) {
+                    l.add(j);
+                }
+            }
+            candidates = l;
+        } else {
+            candidates = jobs.values();
+        }
+        List<Query.Item> items = new ArrayList<>();
+        for (SimJob j : candidates) {
+            if (j.expired(now, retentionMs)) {
+                j.settle(now);
+                jobs.remove(j.uuid, j);
+                continue;
+            }
+            ObjectNode json = j.toJson(now);
+            if (q.matches(json)) {
+                items.add(new Query.Item(j.seq, json));
+            }
+        }
+        return new Resp(200, q.answer(JOBS_PATH, items, List.of()));
+    }
+
+    private Resp patchJob(String uuid, QueryParams params) {
+        long now = System.currentTimeMillis();
+        SimJob j = live(uuid, now);
+        if (j == null) {
+            throw ApiError.notFound("uuid");
+        }
+        String action = params.get("action");
+        if (action == null || !(action.equals("pause") || action.equals("resume") || action.equals("cancel"))) {
+            throw new ApiError(400, OntapErrors.INVALID_VALUE, action == null
+                    ? "Missing value for \"action\": use pause, resume or cancel."
+                    : "The value \"" + action + "\" is invalid for field \"action\" (pause, resume, cancel).", "action");
+        }
+        switch (j.patch(action, now)) {
+            case OK:
+                return new Resp(200, JsonNodeFactory.instance.objectNode());
+            case TERMINAL:
+                throw new ApiError(400, OntapErrors.JOB_TERMINAL, "Job is already in a terminal state.", "uuid");
+            case CANCEL_UNSUPPORTED:
+                throw new ApiError(400, OntapErrors.JOB_CANCEL_UNSUPPORTED, "This job does not support cancel.", "action");
+            case PAUSE_UNSUPPORTED:
+                throw new ApiError(400, OntapErrors.JOB_PAUSE_UNSUPPORTED, "This job does not support pause.", "action");
+            case NOT_RUNNING:
+                throw new ApiError(400, OntapErrors.JOB_NOT_RUNNING, "The specified job is not currently running.", "uuid");
+            default:
+                throw new ApiError(400, OntapErrors.JOB_IS_RUNNING, "The specified job is running.", "uuid");
+        }
+    }
+
+    // ------------------------------------------------------------------ operations that start jobs
+
+    private Resp trigger(HttpExchange ex, String method, String path, int returnTimeout) throws InterruptedException {
+        String bodyText;
+        try {
+            bodyText = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ObjectNode body = null;
+        if (!bodyText.isBlank()) {
+            JsonNode parsed;
+            try {
+                parsed = JSON.readTree(bodyText);
+            } catch (JsonProcessingException e) {
+                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: " + firstLine(e.getOriginalMessage())
+                        + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""), "body");
+            }
+            if (parsed != null && !parsed.isObject()) {
+                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: the request body must be a JSON object.", "body");
+            }
+            body = (ObjectNode) parsed;
+        }
+        Scenario sc = DEFAULT_SCENARIO;
+        for (int i = scenarios.size() - 1; i >= 0; i--) {
+            Scenario s;
+            try {
+                s = scenarios.get(i);
+            } catch (IndexOutOfBoundsException e) {
+                continue;
+            }
+            if (s.matches(method, path, bodyText) && s.claim()) {
+                sc = s;
+                break;
+            }
+        }
+        if (sc.triggerStatus() != 0) {
+            throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
+        }
+        Runnable work = mutation(method, path, body);
+        if (sc.synchronousStatus() != 0) {
+            if (work != null) {
+                work.run();
+            }
+            return new Resp(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
+        }
+        String svmName = defaultSvm;
+        String svmUuid = null;
+        if (body != null && body.path("svm").isObject()) {
+            svmName = body.path("svm").path("name").asText(svmName);
+            if (body.path("svm").path("uuid").isTextual()) {
+                svmUuid = body.path("svm").path("uuid").asText();
+            }
+        }
+        if (svmUuid == null) {
+            svmUuid = UUID.nameUUIDFromBytes(("svm:" + svmName).getBytes(StandardCharsets.UTF_8)).toString();
+        }
+        long now = System.currentTimeMillis();
+        List<SimJob> started = new ArrayList<>(sc.jobs());
+        for (int i = 0; i < sc.jobs(); i++) {
+            SimJob j = new SimJob(UUID.randomUUID().toString(), seq.incrementAndGet(), method + " " + path, nodeName, svmName, svmUuid, sc, now);
+            if (i == 0 && work != null) {
+                j.onSuccess = work;
+                pending.add(j);
+            }
+            jobs.put(j.uuid, j);
+            started.add(j);
+        }
+        boolean done = false;
+        if (returnTimeout >= 0) {
+            long deadline = now + returnTimeout * 1000L;
+            while (true) {
+                long t = System.currentTimeMillis();
+                done = true;
+                for (SimJob j : started) {
+                    if (!j.state(t).terminal()) {
+                        done = false;
+                        break;
+                    }
+                }
+                if (done || t >= deadline || closed) {
+                    break;
+                }
+                Thread.sleep(Math.min(10, deadline - t));
+            }
+        }
+        long t = System.currentTimeMillis();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        if (started.size() == 1) {
+            SimJob j = started.get(0);
+            if (done) {
+                j.settle(t);
+            }
+            out.set("job", done ? j.toJson(t) : j.link());
+        } else {
+            ArrayNode arr = out.putArray("jobs");
+            for (SimJob j : started) {
+                if (done) {
+                    j.settle(t);
+                }
+                arr.add(done ? j.toJson(t) : j.link());
+            }
+            out.put("num_records", started.size());
+        }
+        return new Resp(done ? (method.equals("POST") ? 201 : 200) : 202, out);
+    }
+
+    /** What a successful operation does to the in-memory collections, or null. */
+    private Runnable mutation(String method, String path, ObjectNode body) {
+        switch (method) {
+            case "POST": {
+                ObjectNode rec = body == null ? JsonNodeFactory.instance.objectNode() : body.deepCopy();
+                if (!rec.path("uuid").isTextual()) {
+                    rec.put("uuid", UUID.randomUUID().toString());
+                }
+                return () -> addRecord(path, rec);
+            }
+            case "PATCH": {
+                if (body == null) {
+                    return null;
+                }
+                ObjectNode changes = body.deepCopy();
+                return () -> {
+                    int slash = path.lastIndexOf('/');
+                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
+                    if (c != null) {
+                        c.computeIfPresent(path.substring(slash + 1), (k, item) -> {
+                            ObjectNode merged = item.json.deepCopy();
+                            merge(merged, changes);
+                            merged.put("uuid", k);
+                            return new Query.Item(item.seq, merged);
+                        });
+                    }
+                };
+            }
+            default:
+                return () -> {
+                    int slash = path.lastIndexOf('/');
+                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
+                    if (c != null) {
+                        c.remove(path.substring(slash + 1));
+                    }
+                };
+        }
+    }
+
+    private static void merge(ObjectNode into, ObjectNode changes) {
+        Iterator<Map.Entry<String, JsonNode>> it = changes.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode old = into.get(e.getKey());
+            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
+                merge((ObjectNode) old, (ObjectNode) e.getValue());
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private void seed(String path, List<ObjectNode> records) {
+        String p = normalize(path);
+        collections.computeIfAbsent(p, k -> new ConcurrentHashMap<>());
+        for (ObjectNode r : records) {
+            ObjectNode rec = r.deepCopy();
+            if (!rec.path("uuid").isTextual()) {
+                rec.put("uuid", UUID.randomUUID().toString());
+            }
+            addRecord(p, rec);
+        }
+    }
+
+    private void addRecord(String collection, ObjectNode rec) {
+        String uuid = rec.get("uuid").asText();
+        ObjectNode r = rec.deepCopy();
+        r.remove("_links");
+        r.putObject("_links").putObject("self").put("href", collection + "/" + uuid);
+        collections.computeIfAbsent(collection, k -> new ConcurrentHashMap<>()).put(uuid, new Query.Item(seq.incrementAndGet(), r));
+    }
+
+    // ------------------------------------------------------------------ other collections
+
+    private Resp getCollection(String path, QueryParams params) {
+        settlePending(System.currentTimeMillis());
+        Map<String, Query.Item> c = collections.get(path);
+        if (c != null) {
+            Query q = new Query(params, null);
+            List<Query.Item> items = new ArrayList<>();
+            for (Query.Item i : c.values()) {
+                if (q.matches(i.json)) {
+                    items.add(i);
+                }
+            }
+            return new Resp(200, q.answer(path, items, List.of("name")));
+        }
+        int slash = path.lastIndexOf('/');
+        String parent = path.substring(0, slash);
+        String last = path.substring(slash + 1);
+        Map<String, Query.Item> pc = collections.get(parent);
+        if (pc != null || UUID_LIKE.matcher(last).matches()) {
+            Query.Item i = pc == null ? null : pc.get(last);
+            if (i == null) {
+                throw ApiError.notFound("uuid");
+            }
+            return new Resp(200, new Query(params, null).project(i.json, null));
+        }
+        Query q = new Query(params, null);
+        return new Resp(200, q.answer(path, List.of(), List.of("name")));
+    }
+
+    private void settlePending(long now) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        pending.removeIf(j -> j.settle(now));
+    }
+
+    private void sweep() {
+        try {
+            long now = System.currentTimeMillis();
+            settlePending(now);
+            jobs.values().removeIf(j -> {
+                if (j.expired(now, retentionMs)) {
+                    j.settle(now);
+                    return true;
+                }
+                return false;
+            });
+        } catch (Throwable ignored) {
+            // keep sweeping
+        }
+    }
+
+    // ------------------------------------------------------------------ control API
+
+    private Resp control(HttpExchange ex, String method, String path) throws IOException {
+        String sub = path.substring(CONTROL.length());
+        ObjectNode ok = JsonNodeFactory.instance.objectNode();
+        switch (method + " " + sub) {
+            case "GET /stats": {
+                ObjectNode o = JSON.valueToTree(stats.snapshot());
+                o.put("jobs_held", jobs.size());
+                return new Resp(200, o);
+            }
+            case "POST /stats/reset":
+                stats.reset();
+                return new Resp(200, ok);
+            case "GET /scenarios": {
+                ArrayNode a = ok.putArray("scenarios");
+                scenarios.forEach(s -> a.add(s.toString()));
+                return new Resp(200, ok);
+            }
+            case "POST /scenarios":
+                return addFromSpec(ex, Specs.ScenarioSpec.class, "scenario", spec -> {
+                    Scenario sc = Specs.toScenario(spec, "");
+                    addScenario(sc);
+                    return sc;
+                });
+            case "DELETE /scenarios":
+                clearScenarios();
+                return new Resp(200, ok);
+            case "GET /faults": {
+                ArrayNode a = ok.putArray("faults");
+                faults.forEach(f -> a.add(f.toString()));
+                return new Resp(200, ok);
+            }
+            case "POST /faults":
+                return addFromSpec(ex, Specs.FaultSpec.class, "fault", spec -> {
+                    Fault f = Specs.toFault(spec, "");
+                    addFault(f);
+                    return f;
+                });
+            case "DELETE /faults":
+                clearFaults();
+                return new Resp(200, ok);
+            default:
+                return error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
+        }
+    }
+
+    /** A scenario or fault posted to the control API: parsed, checked, added; a bad key is named. */
+    private <S> Resp addFromSpec(HttpExchange ex, Class<S> type, String what, SpecAdder<S> add) throws IOException {
+        ObjectNode ok = JSON.createObjectNode();
+        try {
+            S spec = JSON.readValue(ex.getRequestBody(), type);
+            if (spec == null) {
+                return controlError("empty " + what, "");
+            }
+            ok.put("added", add.add(spec).toString());
+            return new Resp(201, ok);
+        } catch (JsonProcessingException e) {
+            Specs.SpecException se = Specs.describe(e);
+            return controlError(se.getMessage(), se.key);
+        } catch (Specs.SpecException e) {
+            return controlError(e.getMessage(), e.key);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SpecAdder<S> {
+        Object add(S spec);
+    }
+
+    private static Resp controlError(String message, String key) {
+        return error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private static Resp error(ApiError e) {
+        return error(e.status, e.code, e.getMessage(), e.target);
+    }
+
+    private static Resp error(int status, String code, String message, String target) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        ObjectNode err = o.putObject("error");
+        err.put("message", message);
+        err.put("code", code);
+        if (target != null) {
+            err.put("target", target);
+        }
+        return new Resp(status, o);
+    }
+
+    private static void send(HttpExchange ex, Resp r, boolean truncate) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(r.body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        r.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        ex.sendResponseHeaders(r.status, bytes.length);
+        OutputStream os = ex.getResponseBody();
+        if (truncate) {
+            os.write(bytes, 0, bytes.length / 2);
+            os.flush();
+            ex.close(); // fewer bytes than Content-Length: the server closes the connection
+            return;
+        }
+        os.write(bytes);
+        os.close();
+    }
+
+    private static String normalize(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    // ------------------------------------------------------------------ builder
+
+    /** Builder of an {@link OntapSimulator}; call {@link #build()} then {@link OntapSimulator#start()}. */
+    public static final class Builder {
+        private int port = 0;
+        private String bindAddress = "127.0.0.1";
+        private String username = "admin";
+        private String password = "netapp1!";
+        private Duration retention = Duration.ofSeconds(300);
+        private int threads = 16;
+        private String nodeName = "sim-node-01";
+        private String defaultSvm = "vs0";
+        private long seed = 42;
+        private SSLContext tls;
+        private final List<Scenario> scenarios = new ArrayList<>();
+        private final List<Fault> faults = new ArrayList<>();
+        private final Map<String, List<ObjectNode>> collections = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** TCP port; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be within 0..65535, not " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Address to listen on (default 127.0.0.1). */
+        public Builder bindAddress(String address) {
+            this.bindAddress = java.util.Objects.requireNonNull(address);
+            return this;
+        }
+
+        /** Basic-auth user (default admin). */
+        public Builder username(String username) {
+            this.username = java.util.Objects.requireNonNull(username);
+            return this;
+        }
+
+        /** Basic-auth password (default netapp1!). */
+        public Builder password(String password) {
+            this.password = java.util.Objects.requireNonNull(password);
+            return this;
+        }
+
+        /** How long finished jobs are kept after their end_time (default 300 s, like ONTAP). */
+        public Builder retention(Duration retention) {
+            if (retention == null || retention.isNegative()) {
+                throw new IllegalArgumentException("retention must be a non-negative duration");
+            }
+            this.retention = retention;
+            return this;
+        }
+
+        /** Size of the request thread pool (default 16). Requests with return_timeout hold a thread while waiting. */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Initial scenarios, in precedence order (later ones win). */
+        public Builder scenarios(List<Scenario> scenarios) {
+            this.scenarios.addAll(scenarios);
+            return this;
+        }
+
+        public Builder scenario(Scenario scenario) {
+            this.scenarios.add(scenario);
+            return this;
+        }
+
+        /** Initial faults (later ones are checked first). */
+        public Builder faults(List<Fault> faults) {
+            this.faults.addAll(faults);
+            return this;
+        }
+
+        public Builder fault(Fault fault) {
+            this.faults.add(fault);
+            return this;
+        }
+
+        /** Seeds a collection (e.g. {@code /api/storage/volumes}); records without a uuid get one. */
+        public Builder collection(String path, List<ObjectNode> records) {
+            if (!path.startsWith("/api/")) {
+                throw new IllegalArgumentException("a collection path starts with /api/: " + path);
+            }
+            this.collections.computeIfAbsent(path, k -> new ArrayList<>()).addAll(records);
+            return this;
+        }
+
+        /** Adds everything from a scenario file. */
+        public Builder scenarioFile(ScenarioFile file) {
+            this.scenarios.addAll(file.scenarios());
+            this.faults.addAll(file.faults());
+            file.collections().forEach(this::collection);
+            return this;
+        }
+
+        /** {@code node.name} of every job (default sim-node-01). */
+        public Builder nodeName(String nodeName) {
+            this.nodeName = java.util.Objects.requireNonNull(nodeName);
+            return this;
+        }
+
+        /** {@code svm.name} of jobs whose request body names no SVM (default vs0). */
+        public Builder defaultSvm(String svmName) {
+            this.defaultSvm = java.util.Objects.requireNonNull(svmName);
+            return this;
+        }
+
+        /** Seed of the Random drawing fault probabilities (default 42). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Serves HTTPS with this context (its key manager holds the server certificate) instead of plain HTTP. */
+        public Builder tls(SSLContext context) {
+            this.tls = context;
+            return this;
+        }
+
+        /** Serves HTTPS with the first key in a PKCS12 or JKS key store. */
+        public Builder tls(java.nio.file.Path keyStore, char[] password) {
+            try (var in = java.nio.file.Files.newInputStream(keyStore)) {
+                java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                store.load(in, password);
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(store, password);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(kmf.getKeyManagers(), null, null);
+                return tls(context);
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot use " + keyStore + " as the TLS key store: " + e.getMessage(), e);
+            }
+        }
+
+        public OntapSimulator build() {
+            return new OntapSimulator(this);
+        }
+    }
+}

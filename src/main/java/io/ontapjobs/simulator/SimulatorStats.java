@@ -1,0 +1,111 @@
+package io.ontapjobs.simulator;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Thread-safe request counters of an {@link OntapSimulator}. Control-API requests are not counted. */
+public final class SimulatorStats {
+    private final LongAdder triggers = new LongAdder();
+    private final LongAdder jobGets = new LongAdder();
+    private final LongAdder jobListGets = new LongAdder();
+    private final LongAdder jobPatches = new LongAdder();
+    private final LongAdder faultsInjected = new LongAdder();
+    private final LongAdder unauthorized = new LongAdder();
+    private final LongAdder total = new LongAdder();
+
+    SimulatorStats() {
+    }
+
+    /** POST/PATCH/DELETE requests under {@code /api/} outside {@code /api/cluster/jobs}. */
+    public long triggers() {
+        return triggers.sum();
+    }
+
+    /** {@code GET /api/cluster/jobs/{uuid}} requests. */
+    public long jobGets() {
+        return jobGets.sum();
+    }
+
+    /** {@code GET /api/cluster/jobs} requests. */
+    public long jobListGets() {
+        return jobListGets.sum();
+    }
+
+    /** {@code PATCH /api/cluster/jobs/{uuid}} requests. */
+    public long jobPatches() {
+        return jobPatches.sum();
+    }
+
+    /** Requests that a fault was applied to (status, drop, truncate or latency). */
+    public long faultsInjected() {
+        return faultsInjected.sum();
+    }
+
+    /** Requests answered 401. */
+    public long unauthorized() {
+        return unauthorized.sum();
+    }
+
+    /** Every request outside the control API ({@code /_simulator/...}). */
+    public long total() {
+        return total.sum();
+    }
+
+    /** Sets every counter to zero. */
+    public void reset() {
+        triggers.reset();
+        jobGets.reset();
+        jobListGets.reset();
+        jobPatches.reset();
+        faultsInjected.reset();
+        unauthorized.reset();
+        total.reset();
+    }
+
+    /** The counters by name (kebab-free snake names matching the getters), in a stable order. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("triggers", triggers());
+        m.put("job_gets", jobGets());
+        m.put("job_list_gets", jobListGets());
+        m.put("job_patches", jobPatches());
+        m.put("faults_injected", faultsInjected());
+        m.put("unauthorized", unauthorized());
+        m.put("total", total());
+        return m;
+    }
+
+    void trigger() {
+        triggers.increment();
+    }
+
+    void jobGet() {
+        jobGets.increment();
+    }
+
+    void jobListGet() {
+        jobListGets.increment();
+    }
+
+    void jobPatch() {
+        jobPatches.increment();
+    }
+
+    void fault() {
+        faultsInjected.increment();
+    }
+
+    void unauthorizedRequest() {
+        unauthorized.increment();
+    }
+
+    void request() {
+        total.increment();
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatorStats" + snapshot();
+    }
+}

@@ -1,0 +1,227 @@
+package io.ontapjobs.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * Durable operation state and the outcome outbox, in a real database: H2 in file mode under
+ * {@code ontap.state.dir} by default, or any JDBC URL. The schema is created and migrated by Flyway.
+ *
+ * <p>An operation is inserted before it is triggered (its id is the primary key: a second insert of the same id
+ * fails, so nothing is triggered twice), marked {@code triggering} before each attempt, {@code running} with its
+ * job UUIDs as soon as the cluster answers, and ended with its outcome in the same transaction that queues one
+ * delivery per sink.
+ */
+public final class OperationStore implements AutoCloseable {
+    public static final List<String> UNFINISHED = List.of("accepted", "triggering", "running");
+
+    private final JdbcConnectionPool pool;
+    private final DataSource dataSource;
+
+    private OperationStore(JdbcConnectionPool pool) {
+        this.pool = pool;
+        this.dataSource = pool;
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+    }
+
+    /** The embedded default: an H2 database file in {@code dir}. */
+    public static OperationStore embedded(Path dir) {
+        // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed process loses no recorded step
+        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve("ontap-jobs") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "");
+    }
+
+    public static OperationStore open(String jdbcUrl, String user, String password) {
+        return new OperationStore(JdbcConnectionPool.create(jdbcUrl, user, password));
+    }
+
+    /** A stored operation. {@code jobs} is a JSON array; {@code outcome} the CloudEvents JSON once ended. */
+    public record Stored(String id, String cluster, String request, String status, int attempts, String jobs,
+                         Instant acceptedAt, String outcome) {
+    }
+
+    /** A delivery that is due; {@code firstAttempt} is when it was queued (the outcome's end). */
+    public record Delivery(String outcomeId, String sink, int attempts, String outcome, Instant queuedAt) {
+    }
+
+    /** @return false when an operation with this id exists already (nothing is written then) */
+    public boolean insert(String id, String cluster, String requestJson, Instant now) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, 'accepted', ?, ?)")) {
+            s.setString(1, id);
+            s.setString(2, cluster);
+            s.setString(3, requestJson);
+            s.setTimestamp(4, Timestamp.from(now));
+            s.setTimestamp(5, Timestamp.from(now));
+            s.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) { // unique violation: seen before
+                return false;
+            }
+            throw new StoreException("cannot record operation " + id, e);
+        }
+    }
+
+    /** Before a trigger is sent: if the process dies now, the trigger may or may not have reached the cluster. */
+    public void triggering(String id, int attempt) {
+        update("UPDATE operation SET status = 'triggering', attempts = ?, updated_at = ? WHERE id = ?", attempt, Timestamp.from(Instant.now()), id);
+    }
+
+    /** As soon as the cluster answered with job(s). */
+    public void running(String id, int attempts, String jobsJson) {
+        update("UPDATE operation SET status = 'running', attempts = ?, jobs = ?, updated_at = ? WHERE id = ?",
+                attempts, jobsJson, Timestamp.from(Instant.now()), id);
+    }
+
+    /** Ends the operation and queues its outcome for every sink, in one transaction (the outbox). */
+    public void end(String id, String status, String outcomeJson, List<String> sinks) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("UPDATE operation SET status = ?, outcome = ?, updated_at = ? WHERE id = ?");
+                 PreparedStatement d = c.prepareStatement("MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)")) {
+                Timestamp now = Timestamp.from(Instant.now());
+                s.setString(1, status);
+                s.setString(2, outcomeJson);
+                s.setTimestamp(3, now);
+                s.setString(4, id);
+                s.executeUpdate();
+                for (String sink : sinks) {
+                    d.setString(1, id);
+                    d.setString(2, sink);
+                    d.setTimestamp(3, now);
+                    d.addBatch();
+                }
+                d.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot end operation " + id, e);
+        }
+    }
+
+    public Optional<Stored> find(String id) {
+        List<Stored> found = query("SELECT * FROM operation WHERE id = ?", id);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** Operations a previous run left unfinished, oldest first. */
+    public List<Stored> unfinished() {
+        return query("SELECT * FROM operation WHERE status IN ('accepted', 'triggering', 'running') ORDER BY accepted_at");
+    }
+
+    /** Deliveries whose time has come, oldest first. */
+    public List<Delivery> due(Instant now, int limit) {
+        List<Delivery> due = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d JOIN operation o ON o.id = d.outcome_id "
+                     + "WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setInt(2, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    due.add(new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant()));
+                }
+            }
+            return due;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    public void delivered(String outcomeId, String sink) {
+        finished(outcomeId, sink, "delivered", null);
+    }
+
+    /** Done with this delivery without success: refused by the sink, or dead-lettered; the reason is kept. */
+    public void finished(String outcomeId, String sink, String result, String error) {
+        update("UPDATE delivery SET delivered_at = ?, attempts = attempts + 1, result = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                Timestamp.from(Instant.now()), result, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error,
+                outcomeId, sink);
+    }
+
+    /** The result of a delivery: delivered, refused, dead-lettered, or null while pending. */
+    public Optional<String> deliveryResult(String outcomeId, String sink) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT result FROM delivery WHERE outcome_id = ? AND sink = ?")) {
+            s.setString(1, outcomeId);
+            s.setString(2, sink);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    public void failed(String outcomeId, String sink, Instant nextAttempt, String error) {
+        update("UPDATE delivery SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                Timestamp.from(nextAttempt), error.length() > 2000 ? error.substring(0, 2000) : error, outcomeId, sink);
+    }
+
+    /** Deliveries not yet acknowledged, per sink (for health and metrics). */
+    public long pending(String sink) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NULL AND sink = ?")) {
+            s.setString(1, sink);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    /** Writes one row: the store is writable. */
+    public void heartbeat() {
+        update("MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)", Timestamp.from(Instant.now()));
+    }
+
+    private void update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot update the store", e);
+        }
+    }
+
+    private List<Stored> query(String sql, Object... args) {
+        List<Stored> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Stored(r.getString("id"), r.getString("cluster"), r.getString("request"), r.getString("status"),
+                            r.getInt("attempts"), r.getString("jobs"), r.getTimestamp("accepted_at").toInstant(), r.getString("outcome")));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the store", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.dispose();
+    }
+}

@@ -1,0 +1,152 @@
+package io.ontapjobs.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.service.EmbeddedDefaults;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API end to end over real HTTP: the service as `serve` wires it, its in-process simulator scripted by file. */
+class OperationsApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    @TempDir
+    static Path tmp;
+    static Main main;
+    static String api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path scenarios = tmp.resolve("scenarios.yaml");
+        Files.writeString(scenarios, """
+                scenarios:
+                  - {method: POST, path: /api/storage/volumes, duration: 300ms}
+                  - {method: POST, path: /api/snapmirror/*, runs-until-cancelled: true}
+                  - {method: POST, path: /api/storage/volumes/*/move, runs-until-cancelled: true, cancel-unsupported: true, pause-unsupported: true}
+                """);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        api = "http://127.0.0.1:" + port + "/api/v1/operations";
+        main = new Main();
+        EmbeddedDefaults.configure(main, false);
+        main.addOverrideProperty("ontap.api.port", String.valueOf(port));
+        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
+        try (ServerSocket s = new ServerSocket(0)) {
+            main.addOverrideProperty("ontap.broker.port", String.valueOf(s.getLocalPort()));
+        }
+        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
+        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
+        main.addOverrideProperty("ontap.simulator.scenarios", scenarios.toString());
+        main.addOverrideProperty("camel.main.shutdown-timeout", "1"); // one job here never ends by itself
+        main.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        main.stop();
+    }
+
+    static HttpResponse<String> post(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode get(String url) throws Exception {
+        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void submittedOperationRunsToItsOutcomeAndIsNotTriggeredTwice() throws Exception {
+        String request = "{\"id\":\"api-vol1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"vol1\"}}";
+
+        HttpResponse<String> first = post(api, request);
+        HttpResponse<String> again = post(api, request);
+
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(first.headers().firstValue("Location")).hasValue("/api/v1/operations/api-vol1");
+        assertThat(again.statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(api + "/api-vol1").path("status").asText().equals("succeeded"));
+        JsonNode op = get(api + "/api-vol1");
+        assertThat(op.at("/job/state").asText()).isEqualTo("success");
+        assertThat(op.get("attempts").asInt()).isEqualTo(1);
+        assertThat(op.get("last_poll_at").asText()).isNotBlank();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(tmp.resolve("outcomes/api-vol1.json")));
+        assertThat(get(api + "?status=succeeded").get("records")).anySatisfy(r -> assertThat(r.at("/operation/id").asText()).isEqualTo("api-vol1"));
+    }
+
+    @Test
+    void cancelOverHttpEndsTheOperationCancelled() throws Exception {
+        post(api, "{\"id\":\"api-sm1\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r1/transfers\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(api + "/api-sm1").at("/jobs/0/state").asText().equals("running"));
+
+        HttpResponse<String> cancel = post(api + "/api-sm1/cancel", "");
+
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(api + "/api-sm1").path("status").asText().equals("cancelled"));
+        HttpResponse<String> late = post(api + "/api-sm1/cancel", "");
+        assertThat(late.statusCode()).isEqualTo(409);
+        assertThat(late.body()).contains("has ended (cancelled)");
+    }
+
+    @Test
+    void ontapRefusalsComeBackAs409WithTheirCode() throws Exception {
+        post(api, "{\"id\":\"api-move\",\"method\":\"POST\",\"path\":\"/api/storage/volumes/v1/move\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(api + "/api-move").at("/jobs/0/state").asText().equals("running"));
+
+        HttpResponse<String> cancel = post(api + "/api-move/cancel", "");
+        HttpResponse<String> pause = post(api + "/api-move/pause", "");
+        HttpResponse<String> resume = post(api + "/api-move/resume", "");
+
+        assertThat(cancel.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(cancel.body()).at("/error/code").asText()).isEqualTo("458784");
+        assertThat(JSON.readTree(pause.body()).at("/error/code").asText()).isEqualTo("458783");
+        assertThat(JSON.readTree(resume.body()).at("/error/code").asText()).isEqualTo("458771");
+        assertThat(get(api + "/api-move").path("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void badInputIs400NamingTheFieldAndNothingReachesTheCluster() throws Exception {
+        HttpResponse<String> badJson = post(api, "{\"method\":");
+        HttpResponse<String> get = post(api, "{\"method\":\"GET\",\"path\":\"/api/storage/volumes\"}");
+        HttpResponse<String> path = post(api, "{\"method\":\"POST\",\"path\":\"/storage/volumes\"}");
+        HttpResponse<String> cluster = post(api, "{\"method\":\"POST\",\"path\":\"/api/x\",\"cluster\":\"nowhere\"}");
+        HttpResponse<String> big = post(api, "{\"method\":\"POST\",\"path\":\"/api/x\",\"body\":{\"pad\":\"" + "x".repeat(1024 * 1024) + "\"}}");
+        HttpResponse<String> action = post(api + "/api-vol1/explode", "");
+
+        assertThat(badJson.statusCode()).isEqualTo(400);
+        HttpResponse<String> form = HTTP.send(HttpRequest.newBuilder(URI.create(api)).POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/x-www-form-urlencoded").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(form.statusCode()).as("curl -d without a JSON content type").isEqualTo(415);
+        assertThat(JSON.readTree(get.body()).at("/error/field").asText()).isEqualTo("method");
+        assertThat(JSON.readTree(path.body()).at("/error/field").asText()).isEqualTo("path");
+        assertThat(JSON.readTree(cluster.body()).at("/error/field").asText()).isEqualTo("cluster");
+        assertThat(big.statusCode()).isEqualTo(400);
+        assertThat(big.body()).contains("1 MiB");
+        assertThat(action.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(action.body()).at("/error/field").asText()).isEqualTo("action");
+        assertThat(get(api + "?status=accepted").get("num_records").asInt()).isZero();
+    }
+
+    @Test
+    void unknownOperationIs404() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/nope")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(post(api + "/nope/cancel", "").statusCode()).isEqualTo(404);
+    }
+}

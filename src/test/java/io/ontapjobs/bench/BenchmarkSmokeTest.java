@@ -1,0 +1,25 @@
+package io.ontapjobs.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark itself works (the real run is `java -jar target/ontap-jobs.jar bench`, docs/benchmarks.md). */
+class BenchmarkSmokeTest {
+
+    @Test
+    void bothVariantsSeeEveryJobAndTheTableHasTheirRatio() throws Exception {
+        Benchmark b = new Benchmark(30, 7, 2);
+
+        Benchmark.Result baseline = b.baseline();
+        Benchmark.Result ours = b.ontapJobs();
+
+        assertThat(baseline.detected()).isEqualTo(30);
+        assertThat(ours.detected()).isEqualTo(30);
+        assertThat(baseline.requestsPerJob()).isGreaterThanOrEqualTo(1.0);
+        assertThat(ours.requestsPerJob()).isLessThan(baseline.requestsPerJob());
+        assertThat(Benchmark.table(List.<Benchmark.Result[]>of(new Benchmark.Result[] {baseline, ours})))
+                .contains("ratio ours / baseline").contains("| 30 |");
+    }
+}

@@ -1,0 +1,168 @@
+package io.ontapjobs.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.service.EmbeddedDefaults;
+import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service as `serve` wires it, with its embedded broker, reached by plain clients over TCP as users' programs
+ * reach it: JMS (Artemis CORE) and raw STOMP frames.
+ */
+class BrokerQueuesTest {
+    @TempDir
+    static Path tmp;
+    static Main main;
+    static int brokerPort;
+    static ActiveMQConnectionFactory client;
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path scenarios = tmp.resolve("scenarios.yaml");
+        Files.writeString(scenarios, "scenarios:\n  - {method: POST, path: /api/storage/volumes, duration: 200ms}\n");
+        brokerPort = freePort();
+        main = new Main();
+        EmbeddedDefaults.configure(main, false);
+        main.addOverrideProperty("ontap.api.port", String.valueOf(freePort()));
+        main.addOverrideProperty("ontap.broker.port", String.valueOf(brokerPort));
+        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
+        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
+        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
+        main.addOverrideProperty("ontap.simulator.scenarios", scenarios.toString());
+        main.addOverrideProperty("camel.main.shutdown-timeout", "2");
+        main.start();
+        client = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort); // over TCP, not in-VM
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (main != null) {
+            main.stop();
+        }
+    }
+
+    static void send(String queue, String text) throws Exception {
+        try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue(queue)).send(s.createTextMessage(text));
+        }
+    }
+
+    @Test
+    void requestFromTheQueueRunsAgainstTheClusterToItsOutcome() throws Exception {
+        send("ontap.requests", "{\"id\":\"jms-vol1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"vol1\"}}");
+
+        Path outcome = tmp.resolve("outcomes/jms-vol1.json");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(outcome));
+        var json = new ObjectMapper().readTree(outcome.toFile());
+        assertThat(json.at("/data/status").asText()).isEqualTo("succeeded");
+        assertThat(json.at("/data/operation/path").asText()).isEqualTo("/api/storage/volumes");
+        // and the outbox put the same outcome on the outcomes queue, for a plain JMS client over TCP
+        try (var connection = client.createConnection()) {
+            connection.start();
+            var session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
+            jakarta.jms.Message m = session.createConsumer(session.createQueue("ontap.outcomes")).receive(10_000);
+            assertThat(m).isInstanceOf(jakarta.jms.TextMessage.class);
+            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("jms-vol1");
+            assertThat(new ObjectMapper().readTree(((jakarta.jms.TextMessage) m).getText()).get("id").asText()).isEqualTo("jms-vol1");
+        }
+    }
+
+    @Test
+    void malformedRequestEndsOnTheRejectedQueueWithItsReason() throws Exception {
+        String bad = "{\"method\":\"GET\",\"path\":\"/api/storage/volumes\"}";
+        send("ontap.requests", bad);
+
+        try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            c.start();
+            Message m = s.createConsumer(s.createQueue("ontap.requests.rejected")).receive(10_000);
+            assertThat(m).isInstanceOf(TextMessage.class);
+            assertThat(((TextMessage) m).getText()).isEqualTo(bad);
+            assertThat(m.getStringProperty("OntapRejectReason")).contains("GET");
+            // taken from the requests queue: not delivered again
+            assertThat(s.createConsumer(s.createQueue("ontap.requests")).receive(300)).isNull();
+        }
+    }
+
+    @Test
+    void outcomesSentToTheSinkUriAreConsumedByJmsAndStompClients() throws Exception {
+        ProducerTemplate template = main.getCamelContext().createProducerTemplate();
+        String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-1\",\"type\":\"ontap.operation.succeeded\"}";
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.outcomes"), outcome,
+                Map.of("OntapOperationId", "o-1", "Content-Type", "application/cloudevents+json"));
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.outcomes"), outcome,
+                Map.of("OntapOperationId", "o-1")); // the outbox again after a crash: the broker drops the copy
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.stomp"), outcome.replace("o-1", "o-2"),
+                Map.of("OntapOperationId", "o-2"));
+
+        try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            c.start();
+            MessageConsumer consumer = s.createConsumer(s.createQueue("test.outcomes"));
+            Message m = consumer.receive(5_000);
+            assertThat(m).isInstanceOf(TextMessage.class);
+            assertThat(((TextMessage) m).getText()).isEqualTo(outcome);
+            assertThat(m.getStringProperty("ontap_outcome_id")).isEqualTo("o-1");
+            assertThat(m.getJMSDeliveryMode()).isEqualTo(DeliveryMode.PERSISTENT);
+            assertThat(consumer.receive(300)).as("the second copy of o-1").isNull();
+        }
+
+        try (Socket socket = new Socket("127.0.0.1", brokerPort)) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write("CONNECT\naccept-version:1.2\nhost:localhost\n\n\0".getBytes(StandardCharsets.UTF_8));
+            assertThat(frame(in)).startsWith("CONNECTED");
+            out.write("SUBSCRIBE\nid:0\ndestination:test.stomp\ndestination-type:ANYCAST\nack:auto\n\n\0".getBytes(StandardCharsets.UTF_8));
+            String message = frame(in);
+            assertThat(message).startsWith("MESSAGE").contains("\nontap_outcome_id:o-2\n").endsWith(outcome.replace("o-1", "o-2"));
+            out.write("DISCONNECT\n\n\0".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** One STOMP frame, up to its NUL; heart-beat newlines before it are skipped. */
+    static String frame(InputStream in) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        for (int b = in.read(); b != 0; b = in.read()) {
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed: " + buf);
+            }
+            if (buf.size() == 0 && (b == '\n' || b == '\r')) {
+                continue;
+            }
+            buf.write(b);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+}

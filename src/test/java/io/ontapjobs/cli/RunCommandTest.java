@@ -1,0 +1,156 @@
+package io.ontapjobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.simulator.Fault;
+import io.ontapjobs.simulator.OntapSimulator;
+import io.ontapjobs.simulator.Scenario;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one-shot command's contract: outcome JSON on stdout, one clear line for mistakes, an exit code per ending. */
+class RunCommandTest {
+    static final String PASSWORD = "netapp1!";
+    static OntapSimulator sim;
+    @TempDir
+    Path tmp;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void start() {
+        sim = OntapSimulator.builder().port(0).retention(Duration.ofSeconds(1)).build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        sim.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        sim.clearScenarios();
+        sim.clearFaults();
+        sim.stats().reset();
+    }
+
+    private int run(String... extra) throws Exception {
+        Path policies = tmp.resolve("policies.yaml");
+        Files.writeString(policies, """
+                policies:
+                  default:
+                    poll: {initial: 50ms, max: 200ms, multiplier: 2.0, jitter: 0.1}
+                    timeout: 20s
+                """);
+        List<String> args = new ArrayList<>(List.of("run", "--url", sim.baseUrl(), "--user", "admin",
+                "--password-env", "SIM_PASSWORD", "--policies", policies.toString()));
+        args.addAll(List.of(extra));
+        Map<String, String> env = Map.of("SIM_PASSWORD", PASSWORD, "WRONG_PASSWORD", "nope");
+        return Main.execute(env::get, new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+    }
+
+    private JsonNode outcome() throws Exception {
+        return new ObjectMapper().readTree(out.toString()).get("data");
+    }
+
+    @Test
+    void succeededExitsZeroAndPrintsTheOutcome() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(200)).build());
+
+        int code = run("--method", "POST", "--path", "/api/storage/volumes", "--body", "{\"name\":\"vol1\"}");
+
+        assertThat(code).isZero();
+        assertThat(outcome().get("status").asText()).isEqualTo("succeeded");
+        assertThat(out.toString()).doesNotContain(PASSWORD);
+        assertThat(err.toString()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void failedJobExitsOne() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100)).fails(524486, "Volume busy").build());
+
+        assertThat(run("--path", "/api/storage/volumes", "--body", "{}")).isEqualTo(1);
+        assertThat(outcome().at("/job/code").asLong()).isEqualTo(524486);
+    }
+
+    @Test
+    void timeoutExitsThree() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/snapmirror/*").runsUntilCancelled().build());
+
+        assertThat(run("--path", "/api/snapmirror/relationships/r1/transfers", "--timeout", "1s")).isEqualTo(3);
+        assertThat(outcome().get("status").asText()).isEqualTo("timed_out");
+        assertThat(outcome().at("/cancel/accepted").asBoolean()).isTrue();
+    }
+
+    @Test
+    void lostJobExitsFour() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100)).build());
+        sim.addFault(Fault.on("GET", "/api/cluster/jobs*").status(503).retryAfter(Duration.ofSeconds(3)).times(1).build());
+
+        assertThat(run("--path", "/api/storage/volumes", "--body", "{}")).isEqualTo(4);
+        assertThat(outcome().get("status").asText()).isEqualTo("lost");
+    }
+
+    @Test
+    void unreachableClusterUntilTheTimeoutExitsFour() throws Exception {
+        int code = Main.execute(Map.of("P", "x")::get, new PrintWriter(out, true), new PrintWriter(err, true),
+                "run", "--url", "http://127.0.0.1:1", "--password-env", "P", "--path", "/api/storage/volumes", "--timeout", "2s");
+
+        assertThat(code).isEqualTo(4);
+        assertThat(outcome().get("reason").asText()).contains("cannot connect");
+    }
+
+    @Test
+    void wrongPasswordExitsTwo() throws Exception {
+        List<String> args = List.of("run", "--url", sim.baseUrl(), "--password-env", "WRONG_PASSWORD", "--path", "/api/storage/volumes");
+        int code = Main.execute(Map.of("WRONG_PASSWORD", "nope")::get, new PrintWriter(out, true), new PrintWriter(err, true),
+                args.toArray(String[]::new));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(outcome().get("http_status").asInt()).isEqualTo(401);
+    }
+
+    @Test
+    void mistakesExitTwoWithOneLineAndNoStackTrace() throws Exception {
+        assertThat(run("--path", "/api/storage/volumes", "--body", "{name:")).isEqualTo(2);
+        assertThat(run("--path", "/api/storage/volumes", "--timeout", "soon")).isEqualTo(2);
+        assertThat(run("--path", "/api/storage/volumes", "--bogus")).isEqualTo(2);
+        assertThat(run("--path", "storage/volumes")).isEqualTo(2);
+        assertThat(Main.execute(Map.<String, String>of()::get, new PrintWriter(out, true), new PrintWriter(err, true),
+                "run", "--url", sim.baseUrl(), "--password-env", "UNSET", "--path", "/api/x")).isEqualTo(2);
+
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(5).allMatch(l -> l.startsWith("ontap-jobs: "));
+        assertThat(lines.get(0)).contains("--body").contains("not valid JSON");
+        assertThat(lines.get(1)).contains("soon");
+        assertThat(lines.get(2)).contains("--bogus");
+        assertThat(lines.get(3)).contains("path");
+        assertThat(lines.get(4)).contains("UNSET");
+        assertThat(err.toString()).doesNotContain("\tat ");
+        assertThat(sim.stats().triggers()).isZero();
+    }
+
+    @Test
+    void terminalProgressLineShowsStateElapsedTimeAndTheJobsMessage() throws Exception {
+        var view = new ObjectMapper().readTree("{\"status\":\"running\",\"jobs\":[{\"uuid\":\"1cd8a442-86d1-11e0-ae1c-123478563412\","
+                + "\"state\":\"running\",\"message\":\"Creating volume\"}]}");
+
+        String line = RunCommand.progressLine(view, Duration.ofSeconds(75), 60);
+
+        assertThat(line).hasSize(60).startsWith("running    1:15  job 1cd8a442…  running: Creating volume");
+        assertThat(RunCommand.progressLine(view, Duration.ofSeconds(5), 20)).hasSize(20).endsWith("…");
+    }
+}

@@ -1,0 +1,61 @@
+package io.ontapjobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A mistake in a route file stops `serve` with one line naming the file (and the line, where Camel gives it). */
+class ServeMistakesTest {
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void clear() {
+        System.clearProperty("camel.main.routes-include-pattern");
+        System.clearProperty("ontap.api.port");
+        System.clearProperty("ontap.broker.port");
+        System.clearProperty("ontap.state.dir");
+    }
+
+    private String serveWith(String route) throws Exception {
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, route);
+        System.setProperty("camel.main.routes-include-pattern", "file:" + file);
+        System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            System.setProperty("ontap.api.port", String.valueOf(free.getLocalPort())); // never the default 8080
+        }
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            System.setProperty("ontap.broker.port", String.valueOf(free.getLocalPort())); // nor 61616
+        }
+        StringWriter err = new StringWriter();
+        int code = Main.execute(System::getenv, new PrintWriter(new StringWriter()), new PrintWriter(err, true), "serve");
+        assertThat(code).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString().lines()).hasSize(1);
+        return err.toString().strip();
+    }
+
+    @Test
+    void yamlSyntaxErrorNamesFileAndLine() throws Exception {
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n       - to: x\n");
+        assertThat(line).startsWith("ontap-jobs: cannot start: file:" + tmp.resolve("bad.yaml") + ", line 6, column 8: expected <block end>");
+    }
+
+    @Test
+    void unknownEndpointOptionNamesTheOption() throws Exception {
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x?periodd=1000\"\n      steps:\n        - log: hi\n");
+        assertThat(line).contains("bad.yaml").contains("Unknown parameters=[{periodd=1000}]");
+    }
+
+    @Test
+    void missingPropertyNamesTheProperty() throws Exception {
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: \"{{no.such.property}}\"\n");
+        assertThat(line).contains("Property with key [no.such.property] not found");
+    }
+}

@@ -1,0 +1,40 @@
+package io.ontapjobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `validate` checks the shipped routes and configuration, and names the file of a broken route, starting nothing. */
+class ValidateCommandTest {
+    @TempDir
+    Path tmp;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    private int validate(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "validate";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return Main.execute(System::getenv, new PrintWriter(out, true), new PrintWriter(err, true), all);
+    }
+
+    @Test
+    void theShippedRoutesAndConfigurationAreValid() {
+        assertThat(validate()).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("ok: ");
+    }
+
+    @Test
+    void aBrokenRouteIsNamedWithExitTwo() throws Exception {
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(bad, "- route:\n    from:\n      uri: \"timer:x?periodd=1\"\n      steps:\n        - to: \"ontap:default?methd=POST\"\n");
+
+        assertThat(validate(bad.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("ontap-jobs: ").contains("bad.yaml").contains("periodd");
+    }
+}

@@ -1,0 +1,53 @@
+package io.ontapjobs.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** serve --dev: a changed route file is reloaded without a restart. */
+class DevReloadTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void changedRouteFileIsReloaded() throws Exception {
+        Path routes = Files.createDirectories(tmp.resolve("routes"));
+        Files.writeString(routes.resolve("mine.yaml"), route("mine", 60000));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Main main = new Main();
+        EmbeddedDefaults.configure(main, false);
+        EmbeddedDefaults.reloadRoutes(main, routes.toString());
+        main.addOverrideProperty("camel.main.routes-include-pattern", "file:routes/service.yaml,file:" + routes + "/*.yaml");
+        main.addOverrideProperty("ontap.api.port", String.valueOf(port));
+        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
+        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
+        main.start();
+        try {
+            assertThat(main.getCamelContext().getRoute("mine").getEndpoint().getEndpointUri()).contains("period=60000");
+            assertThat(main.getCamelContext().getRoute("run-operation")).as("the service's routes run too").isNotNull();
+
+            Files.writeString(routes.resolve("mine.yaml"), route("mine", 30000));
+
+            // the edited route is replaced in place; the other routes (the API, the service flow) keep running
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    main.getCamelContext().getRoute("mine").getEndpoint().getEndpointUri().contains("period=30000"));
+            assertThat(main.getCamelContext().getRoute("api-submit")).isNotNull();
+        } finally {
+            main.stop();
+        }
+    }
+
+    private static String route(String id, int period) {
+        return "- route:\n    id: " + id + "\n    from:\n      uri: \"timer:" + id + "?period=" + period + "\"\n      steps:\n        - log: \"" + id + "\"\n";
+    }
+}
