@@ -4,6 +4,9 @@ import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.ontap.ClusterCallException;
 import io.ontapjobs.ontap.OntapResponse;
 import io.ontapjobs.store.OperationStore;
+import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -14,7 +17,8 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
  * Camel health checks (readiness at /observe/health/ready): each cluster reachable and accepting our credentials
- * (a 401 makes the service not ready), the store writable, the outcome backlog below a threshold.
+ * (a 401 makes the service not ready), the store writable, the broker accepting connections, the outcome backlog
+ * below a threshold.
  */
 public final class Health {
     /** A cluster is asked at most this often; readiness probes must not load the cluster. */
@@ -63,40 +67,84 @@ public final class Health {
         });
     }
 
-    /** GET /api/cluster?fields=version, remembered for a while. */
-    static final class ClusterCheck extends AbstractHealthCheck {
-        private final OntapComponent ontap;
-        private final String cluster;
+    /**
+     * The broker the jms component uses (embedded or {@code ontap.broker.url}) accepts a connection: one opened and
+     * closed on the broker's own factory, not the cached connection the routes share, which the check never disturbs.
+     */
+    public static void registerBroker(CamelContext context, ConnectionFactory factory, String broker) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(context);
+        if (registry == null) {
+            return;
+        }
+        registry.register(new RememberedCheck("broker", BROKER_CHECK_INTERVAL) {
+            @Override
+            String probe() {
+                try (Connection c = factory.createConnection()) {
+                    c.start();
+                    return null;
+                } catch (JMSException | RuntimeException e) {
+                    return broker + " is unreachable: " + e.getMessage();
+                }
+            }
+        });
+    }
+
+    /** A broker is cheap to ask, but a readiness probe every second must not open a connection every second. */
+    static final Duration BROKER_CHECK_INTERVAL = Duration.ofSeconds(2);
+
+    /** A readiness check whose probe is remembered for an interval. */
+    abstract static class RememberedCheck extends AbstractHealthCheck {
+        private final Duration interval;
         private volatile long checkedAt;
         private volatile String problem;
 
-        ClusterCheck(OntapComponent ontap, String cluster) {
-            super("ontap", "cluster-" + cluster);
-            this.ontap = ontap;
-            this.cluster = cluster;
+        RememberedCheck(String id, Duration interval) {
+            super("ontap", id);
+            this.interval = interval;
         }
+
+        /** @return null when healthy, else the problem in one line */
+        abstract String probe();
 
         @Override
         public boolean isLiveness() {
-            return false; // an unreachable cluster is not cured by restarting us
+            return false; // a dependency that is down is not cured by restarting us
         }
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             long now = System.nanoTime();
-            if (checkedAt == 0 || now - checkedAt > CLUSTER_CHECK_INTERVAL.toNanos()) {
+            if (checkedAt == 0 || now - checkedAt > interval.toNanos()) {
                 problem = probe();
                 checkedAt = now;
             }
-            builder.detail("cluster", cluster);
             if (problem == null) {
                 builder.up();
             } else {
                 builder.message(problem).down();
             }
         }
+    }
 
-        private String probe() {
+    /** GET /api/cluster?fields=version, remembered for a while. */
+    static final class ClusterCheck extends RememberedCheck {
+        private final OntapComponent ontap;
+        private final String cluster;
+
+        ClusterCheck(OntapComponent ontap, String cluster) {
+            super("cluster-" + cluster, CLUSTER_CHECK_INTERVAL);
+            this.ontap = ontap;
+            this.cluster = cluster;
+        }
+
+        @Override
+        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+            builder.detail("cluster", cluster);
+            super.doCall(builder, options);
+        }
+
+        @Override
+        String probe() {
             try {
                 OntapResponse r = ontap.cluster(cluster).client().get("/api/cluster", Map.of("fields", "version"));
                 if (r.status() == 401 || r.status() == 403) {

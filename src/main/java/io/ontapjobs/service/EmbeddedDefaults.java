@@ -4,6 +4,7 @@ import io.ontapjobs.api.OperationsApi;
 import io.ontapjobs.api.UiRoutes;
 import io.ontapjobs.broker.EmbeddedBroker;
 import io.ontapjobs.component.OntapComponent;
+import io.ontapjobs.observe.Health;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
 import io.ontapjobs.simulator.OntapSimulator;
@@ -222,7 +223,14 @@ public final class EmbeddedDefaults {
         caching.setSessionCacheSize(10);
         caching.setReconnectOnException(true);
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(caching);
+        // named without its URL: Camel's health output escapes slashes twice
+        String where = url.isEmpty() ? "the embedded broker" : "the broker of ontap.broker.url";
         addService(context, new ServiceSupport() { // stops before the broker: services stop in reverse order
+            @Override
+            protected void doStart() {
+                Health.registerBroker(context, factory, where);
+            }
+
             @Override
             protected void doStop() {
                 caching.destroy();

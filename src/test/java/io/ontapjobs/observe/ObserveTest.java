@@ -40,6 +40,9 @@ class ObserveTest {
         main = new Main();
         EmbeddedDefaults.configure(main, false);
         main.addOverrideProperty("ontap.api.port", String.valueOf(port));
+        try (ServerSocket s = new ServerSocket(0)) {
+            main.addOverrideProperty("ontap.broker.port", String.valueOf(s.getLocalPort())); // not 61616: another service may run
+        }
         main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
         main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
         main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
