@@ -5,8 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import jakarta.jms.Connection;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,17 +23,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service killed with SIGKILL while jobs are in flight, then started again: nothing lost, nothing triggered
- * twice. The simulator and the service are separate processes running target/ontap-jobs.jar.
+ * twice, every outcome once in every sink (files, the outcomes queue of the embedded broker, a signed webhook),
+ * also when the service dies again while a webhook receiver is down and deliveries wait in the outbox.
+ * The simulator and the service are separate processes running target/ontap-jobs.jar.
  */
 class CrashRecoveryIT {
     static final Path JAR = Path.of("target/ontap-jobs.jar").toAbsolutePath();
@@ -38,9 +55,21 @@ class CrashRecoveryIT {
     Process service;
     String url;
     String api;
+    int brokerPort;
+    HttpServer webhook;
+    final String secret = "whsec_" + java.util.Base64.getEncoder().encodeToString("a secret of 24 bytes!!!!".getBytes(StandardCharsets.UTF_8));
+    /** webhook-id → number of POSTs with that id whose signature verified. */
+    final Map<String, Integer> webhookDeliveries = new ConcurrentHashMap<>();
+    final List<String> badSignatures = new CopyOnWriteArrayList<>();
+    /** While false the receiver is down for maintenance: 503 to every delivery. */
+    volatile boolean webhookAccepting;
+    final java.util.concurrent.atomic.AtomicInteger webhookRefused = new java.util.concurrent.atomic.AtomicInteger();
 
     @AfterEach
     void stop() throws Exception {
+        if (webhook != null) {
+            webhook.stop(0);
+        }
         for (Process p : new Process[] {service, simulator}) {
             if (p != null) {
                 p.destroyForcibly();
@@ -80,8 +109,15 @@ class CrashRecoveryIT {
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString(), "serve").directory(work.toFile())
                 .redirectErrorStream(true).redirectOutput(work.resolve(log).toFile());
         pb.environment().put("ONTAP_CLUSTERS_DEFAULT_URL", url);
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            pb.environment().put("ONTAP_BROKER_PORT", String.valueOf(s.getLocalPort())); // not 61616: another service may run
+        if (brokerPort == 0) { // the same port after a restart: the journal under data/broker keeps the queue
+            try (ServerSocket s = new ServerSocket(0)) {
+                brokerPort = s.getLocalPort(); // not 61616: another service may run
+            }
+        }
+        pb.environment().put("ONTAP_BROKER_PORT", String.valueOf(brokerPort));
+        if (webhook != null) {
+            pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_URL", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
+            pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_SECRET", secret);
         }
         pb.environment().put("ONTAP_CLUSTERS_DEFAULT_PASSWORD", "netapp1!");
         pb.environment().put("ONTAP_API_PORT", String.valueOf(port));
@@ -122,9 +158,61 @@ class CrashRecoveryIT {
         }
     }
 
+    /** A webhook receiver that checks each Standard Webhooks signature and counts deliveries per webhook-id. */
+    private void startWebhookReceiver() throws Exception {
+        byte[] key = java.util.Base64.getDecoder().decode(secret.substring("whsec_".length()));
+        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        webhook.createContext("/hook", ex -> {
+            if (!webhookAccepting) {
+                webhookRefused.incrementAndGet();
+                ex.sendResponseHeaders(503, -1);
+                ex.close();
+                return;
+            }
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String id = ex.getRequestHeaders().getFirst("webhook-id");
+            String signed = id + "." + ex.getRequestHeaders().getFirst("webhook-timestamp") + "." + body;
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                String expected = "v1," + java.util.Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+                if (expected.equals(ex.getRequestHeaders().getFirst("webhook-signature"))) {
+                    webhookDeliveries.merge(id, 1, Integer::sum);
+                } else {
+                    badSignatures.add(id);
+                }
+            } catch (java.security.GeneralSecurityException e) {
+                badSignatures.add(id + ": " + e);
+            }
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        webhook.start();
+    }
+
+    /** Every message on the outcomes queue of the service's broker, by outcome id. */
+    private Map<String, Integer> drainOutcomesQueue(int expected) throws Exception {
+        Map<String, Integer> ids = new HashMap<>();
+        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort);
+             Connection c = factory.createConnection()) {
+            c.start();
+            Session session = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            MessageConsumer consumer = session.createConsumer(session.createQueue("ontap.outcomes"));
+            for (int i = 0; i < expected; i++) {
+                Message m = consumer.receive(30_000);
+                assertThat(m).as("outcome message " + (i + 1) + " of " + expected).isNotNull();
+                ids.merge(JSON.readTree(((TextMessage) m).getText()).path("id").asText(), 1, Integer::sum);
+            }
+            // a duplicate would already be queued behind them: the broker holds nothing more
+            assertThat(consumer.receive(1000)).as("a message beyond the " + expected + " outcomes").isNull();
+        }
+        return ids;
+    }
+
     @Test
-    void killedWithFortyJobsInFlightEveryOutcomeOnceAndFortyTriggers() throws Exception {
+    void killedWithFortyJobsInFlightEveryOutcomeOnceInEverySinkAndFortyTriggers() throws Exception {
         startSimulator("300s", "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"duration\":\"6s\"}");
+        startWebhookReceiver();
         startService("first.log");
         for (int i = 1; i <= 40; i++) {
             dropRequest(String.format("op-%02d", i));
@@ -151,12 +239,38 @@ class CrashRecoveryIT {
                 }
             });
         }
+        // the webhook receiver is down: those deliveries wait in the outbox, and the service dies again
+        await().atMost(Duration.ofSeconds(10)).until(() -> webhookRefused.get() >= 1);
+        service.destroyForcibly();
+        service.waitFor(10, TimeUnit.SECONDS);
+        webhookAccepting = true;
+        startService("third.log");
+
+        // the same 40 outcomes, once each, in every sink
+        await().atMost(Duration.ofSeconds(60)).until(() -> webhookDeliveries.size() == 40);
+        Map<String, Integer> queued = drainOutcomesQueue(40);
+        assertThat(queued).hasSize(40).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+        assertThat(badSignatures).isEmpty();
+        assertThat(webhookDeliveries).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+        assertThat(webhookDeliveries.keySet()).isEqualTo(queued.keySet());
+        try (Stream<Path> files = Files.list(work.resolve("outcomes"))) {
+            assertThat(files.filter(p -> p.toString().endsWith(".json")).map(this::outcomeId).collect(java.util.stream.Collectors.toSet()))
+                    .isEqualTo(queued.keySet());
+        }
         assertThat(simulatorStats().path("triggers").asLong()).as("the cluster saw 40 triggers, not more").isEqualTo(40);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             try (Stream<Path> done = Files.list(work.resolve("inbox/.done"))) {
                 return done.count() == 40;
             }
         });
+    }
+
+    private String outcomeId(Path file) {
+        try {
+            return JSON.readTree(file.toFile()).path("id").asText();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
