@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service as `serve` wires it, with its embedded broker, reached by plain clients over TCP as users' programs
- * reach it: JMS (Artemis CORE) and raw STOMP frames.
+ * reach it: JMS (Artemis CORE), AMQP 1.0 (Qpid JMS) and raw STOMP frames.
  */
 class BrokerQueuesTest {
     @TempDir
@@ -148,6 +148,23 @@ class BrokerQueuesTest {
             String message = frame(in);
             assertThat(message).startsWith("MESSAGE").contains("\nontap_outcome_id:o-2\n").endsWith(outcome.replace("o-1", "o-2"));
             out.write("DISCONNECT\n\n\0".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void outcomesAreConsumedByAnAmqpClient() throws Exception {
+        String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-amqp\",\"type\":\"ontap.operation.succeeded\"}";
+        main.getCamelContext().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.amqp"), outcome,
+                Map.of("OntapOperationId", "o-amqp"));
+
+        // Qpid JMS speaks AMQP 1.0 only: what Python (proton), .NET or Node AMQP consumers see too
+        var amqp = new org.apache.qpid.jms.JmsConnectionFactory("amqp://127.0.0.1:" + brokerPort);
+        try (Connection c = amqp.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            c.start();
+            Message m = s.createConsumer(s.createQueue("test.amqp")).receive(5_000);
+            assertThat(m).isInstanceOf(TextMessage.class);
+            assertThat(((TextMessage) m).getText()).isEqualTo(outcome);
+            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("o-amqp");
         }
     }
 
