@@ -102,7 +102,7 @@ public class RunCommand implements Callable<Integer> {
             AtomicBoolean done = new AtomicBoolean();
             Thread onExit = new Thread(() -> interrupted(ontap, request, done), "ontap-run-exit");
             Runtime.getRuntime().addShutdownHook(onExit);
-            var progress = System.console() != null ? showProgress(ontap, request.id()) : null; // else: the log's plain lines
+            var progress = stderrIsTerminal() ? showProgress(ontap, request.id()) : null; // else: the log's plain lines
             Exchange result = template.send("ontap:default", e -> e.getIn().setBody(request));
             done.set(true);
             if (progress != null) {
@@ -152,6 +152,19 @@ public class RunCommand implements Callable<Integer> {
         } finally {
             err.flush();
             Runtime.getRuntime().halt(Main.TIMED_OUT);
+        }
+    }
+
+    /**
+     * Whether stderr, where progress goes, is a terminal, also when stdout is piped ({@code run … | jq}), which
+     * {@link System#console()} alone would call "no terminal". Linux tells through /proc; elsewhere, the console.
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
         }
     }
 
