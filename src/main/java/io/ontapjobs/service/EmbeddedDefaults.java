@@ -9,6 +9,7 @@ import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.ScenarioFile;
+import jakarta.jms.ConnectionFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.qpid.jms.JmsConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -168,7 +170,7 @@ public final class EmbeddedDefaults {
     static void connectBroker(CamelContext context) {
         var props = context.getPropertiesComponent();
         String url = props.resolveProperty("ontap.broker.url").map(String::strip).orElse("");
-        ActiveMQConnectionFactory factory;
+        ConnectionFactory factory;
         if (url.isEmpty()) {
             String host = props.resolveProperty("ontap.broker.host").map(String::strip).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
             String portText = props.resolveProperty("ontap.broker.port").map(String::strip).orElse("61616");
@@ -210,9 +212,13 @@ public final class EmbeddedDefaults {
             }, false);
             factory = new ActiveMQConnectionFactory(broker.inVmUrl());
         } else {
+            String user = props.resolveProperty("ontap.broker.user").orElse(null);
+            String password = props.resolveProperty("ontap.broker.password").orElse(null);
             try {
-                factory = new ActiveMQConnectionFactory(url, props.resolveProperty("ontap.broker.user").orElse(null),
-                        props.resolveProperty("ontap.broker.password").orElse(null));
+                // AMQP 1.0 (Qpid JMS) reaches any AMQP broker: ActiveMQ Classic or Artemis, RabbitMQ 4, Azure Service Bus, ...
+                factory = url.startsWith("amqp") || url.startsWith("failover:(amqp")
+                        ? new JmsConnectionFactory(user, password, url)
+                        : new ActiveMQConnectionFactory(url, user, password);
             } catch (RuntimeException e) {
                 throw new ConfigurationError("ontap.broker.url: '" + url + "' is not a broker URL: " + e.getMessage(), e);
             }
@@ -234,7 +240,13 @@ public final class EmbeddedDefaults {
             @Override
             protected void doStop() {
                 caching.destroy();
-                factory.close();
+                if (factory instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        LOG.debug("Closing the broker's connection factory: {}", e.getMessage());
+                    }
+                }
             }
         }, false);
     }

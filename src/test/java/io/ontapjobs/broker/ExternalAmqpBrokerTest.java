@@ -1,0 +1,86 @@
+package io.ontapjobs.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.service.EmbeddedDefaults;
+import io.ontapjobs.simulator.OntapSimulator;
+import io.ontapjobs.simulator.Scenario;
+import jakarta.jms.Connection;
+import jakarta.jms.Message;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ontap.broker.url=amqp://…: the service takes requests from, and puts outcomes on, a broker it reaches over
+ * AMQP 1.0 only (Artemis' own client refuses an amqp:// URL). The broker here is an Artemis of the test's own;
+ * the test's producer and consumer use its CORE side.
+ */
+class ExternalAmqpBrokerTest {
+    @TempDir
+    Path tmp;
+    EmbeddedBroker broker;
+    OntapSimulator sim;
+    Main main;
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (main != null) {
+            main.stop();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    @Test
+    void requestFromAnAmqpBrokerRunsAndItsOutcomeGoesBackThere() throws Exception {
+        int port = freePort();
+        broker = new EmbeddedBroker(tmp.resolve("external-broker"), "127.0.0.1", port, List.of("ontap.requests", "ontap.outcomes"));
+        broker.start();
+        sim = OntapSimulator.builder().port(0).build().start();
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(200)).build());
+        main = new Main();
+        EmbeddedDefaults.configure(main, false);
+        main.addOverrideProperty("ontap.api.port", String.valueOf(freePort()));
+        main.addOverrideProperty("ontap.broker.url", "amqp://127.0.0.1:" + port);
+        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
+        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
+        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
+        main.addOverrideProperty("ontap.clusters.default.url", sim.baseUrl());
+        main.addOverrideProperty("ontap.clusters.default.password", "netapp1!");
+        main.start();
+
+        try (ActiveMQConnectionFactory core = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + port);
+             Connection c = core.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            c.start();
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(
+                    "{\"id\":\"amqp-vol1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"vol1\"}}"));
+
+            Message m = s.createConsumer(s.createQueue("ontap.outcomes")).receive(20_000);
+            assertThat(m).as("an outcome on the external broker").isInstanceOf(TextMessage.class);
+            var outcome = new ObjectMapper().readTree(((TextMessage) m).getText());
+            assertThat(outcome.path("id").asText()).isEqualTo("amqp-vol1");
+            assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");
+            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("amqp-vol1");
+        }
+    }
+}
