@@ -24,7 +24,7 @@ import org.apache.camel.builder.RouteBuilder;
  * operations run through {@code direct:run-operation} (routes/service.yaml), like inbox files.
  */
 public class OperationsApi extends RouteBuilder {
-    static final String BASE = "/api/v1/operations";
+    public static final String BASE = "/api/v1/operations";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override

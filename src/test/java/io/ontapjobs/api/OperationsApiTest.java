@@ -5,8 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ontapjobs.service.EmbeddedDefaults;
-import java.net.ServerSocket;
+import io.ontapjobs.RunningService;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,40 +24,23 @@ class OperationsApiTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     @TempDir
     static Path tmp;
-    static Main main;
+    static RunningService service;
     static String api;
 
     @BeforeAll
     static void start() throws Exception {
-        Path scenarios = tmp.resolve("scenarios.yaml");
-        Files.writeString(scenarios, """
+        service = RunningService.start(tmp, """
                 scenarios:
                   - {method: POST, path: /api/storage/volumes, duration: 300ms}
                   - {method: POST, path: /api/snapmirror/*, runs-until-cancelled: true}
                   - {method: POST, path: /api/storage/volumes/*/move, runs-until-cancelled: true, cancel-unsupported: true, pause-unsupported: true}
                 """);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        api = "http://127.0.0.1:" + port + "/api/v1/operations";
-        main = new Main();
-        EmbeddedDefaults.configure(main, false);
-        main.addOverrideProperty("ontap.api.port", String.valueOf(port));
-        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
-        try (ServerSocket s = new ServerSocket(0)) {
-            main.addOverrideProperty("ontap.broker.port", String.valueOf(s.getLocalPort()));
-        }
-        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.simulator.scenarios", scenarios.toString());
-        main.addOverrideProperty("camel.main.shutdown-timeout", "1"); // one job here never ends by itself
-        main.start();
+        api = service.base + OperationsApi.BASE;
     }
 
     @AfterAll
     static void stop() {
-        main.stop();
+        service.close();
     }
 
     static HttpResponse<String> post(String url, String body) throws Exception {

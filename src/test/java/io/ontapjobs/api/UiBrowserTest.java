@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.RunningService;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ontapjobs.service.EmbeddedDefaults;
+import io.ontapjobs.RunningService;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.Message;
@@ -14,7 +14,6 @@ import jakarta.jms.TextMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,31 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
 class BrokerQueuesTest {
     @TempDir
     static Path tmp;
-    static Main main;
+    static RunningService service;
     static int brokerPort;
     static ActiveMQConnectionFactory client;
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
-        Path scenarios = tmp.resolve("scenarios.yaml");
-        Files.writeString(scenarios, "scenarios:\n  - {method: POST, path: /api/storage/volumes, duration: 200ms}\n");
-        brokerPort = freePort();
-        main = new Main();
-        EmbeddedDefaults.configure(main, false);
-        main.addOverrideProperty("ontap.api.port", String.valueOf(freePort()));
-        main.addOverrideProperty("ontap.broker.port", String.valueOf(brokerPort));
-        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
-        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.simulator.scenarios", scenarios.toString());
-        main.addOverrideProperty("camel.main.shutdown-timeout", "2");
-        main.start();
+        service = RunningService.start(tmp, "scenarios:\n  - {method: POST, path: /api/storage/volumes, duration: 200ms}\n");
+        brokerPort = service.brokerPort;
         client = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort); // over TCP, not in-VM
     }
 
@@ -69,8 +50,8 @@ class BrokerQueuesTest {
         if (client != null) {
             client.close();
         }
-        if (main != null) {
-            main.stop();
+        if (service != null) {
+            service.close();
         }
     }
 
@@ -118,7 +99,7 @@ class BrokerQueuesTest {
 
     @Test
     void outcomesSentToTheSinkUriAreConsumedByJmsAndStompClients() throws Exception {
-        ProducerTemplate template = main.getCamelContext().createProducerTemplate();
+        ProducerTemplate template = service.context().createProducerTemplate();
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-1\",\"type\":\"ontap.operation.succeeded\"}";
         template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.outcomes"), outcome,
                 Map.of("OntapOperationId", "o-1", "Content-Type", "application/cloudevents+json"));
@@ -154,7 +135,7 @@ class BrokerQueuesTest {
     @Test
     void outcomesAreConsumedByAnAmqpClient() throws Exception {
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-amqp\",\"type\":\"ontap.operation.succeeded\"}";
-        main.getCamelContext().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.amqp"), outcome,
+        service.context().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.amqp"), outcome,
                 Map.of("OntapOperationId", "o-amqp"));
 
         // Qpid JMS speaks AMQP 1.0 only: what Python (proton), .NET or Node AMQP consumers see too

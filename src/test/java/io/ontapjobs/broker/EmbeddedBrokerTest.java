@@ -3,6 +3,7 @@ package io.ontapjobs.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ontapjobs.RunningService;
 import io.ontapjobs.service.EmbeddedDefaults;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;
@@ -22,7 +23,7 @@ class EmbeddedBrokerTest {
 
     @Test
     void aMessageSentBeforeARestartIsStillThereAfterIt() throws Exception {
-        int port = BrokerQueuesTest.freePort();
+        int port = RunningService.freePort();
         EmbeddedBroker broker = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", port, List.of("q.durable"));
         broker.start();
         try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(broker.tcpUrl());
@@ -50,7 +51,7 @@ class EmbeddedBrokerTest {
             Main main = new Main();
             EmbeddedDefaults.configure(main, false);
             main.addOverrideProperty("ontap.broker.port", String.valueOf(taken.getLocalPort()));
-            main.addOverrideProperty("ontap.api.port", String.valueOf(BrokerQueuesTest.freePort()));
+            main.addOverrideProperty("ontap.api.port", String.valueOf(RunningService.freePort()));
             main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
             main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
             main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());

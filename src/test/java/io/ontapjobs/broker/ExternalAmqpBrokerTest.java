@@ -3,19 +3,17 @@ package io.ontapjobs.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ontapjobs.service.EmbeddedDefaults;
+import io.ontapjobs.RunningService;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,18 +28,12 @@ class ExternalAmqpBrokerTest {
     Path tmp;
     EmbeddedBroker broker;
     OntapSimulator sim;
-    Main main;
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
+    RunningService service;
 
     @AfterEach
     void stop() {
-        if (main != null) {
-            main.stop();
+        if (service != null) {
+            service.close();
         }
         if (broker != null) {
             broker.stop();
@@ -53,21 +45,12 @@ class ExternalAmqpBrokerTest {
 
     @Test
     void requestFromAnAmqpBrokerRunsAndItsOutcomeGoesBackThere() throws Exception {
-        int port = freePort();
+        int port = RunningService.freePort();
         broker = new EmbeddedBroker(tmp.resolve("external-broker"), "127.0.0.1", port, List.of("ontap.requests", "ontap.outcomes"));
         broker.start();
         sim = OntapSimulator.builder().port(0).build().start();
         sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(200)).build());
-        main = new Main();
-        EmbeddedDefaults.configure(main, false);
-        main.addOverrideProperty("ontap.api.port", String.valueOf(freePort()));
-        main.addOverrideProperty("ontap.broker.url", "amqp://127.0.0.1:" + port);
-        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
-        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.clusters.default.url", sim.baseUrl());
-        main.addOverrideProperty("ontap.clusters.default.password", "netapp1!");
-        main.start();
+        service = RunningService.in(tmp).cluster(sim.baseUrl()).property("ontap.broker.url", "amqp://127.0.0.1:" + port).start();
 
         try (ActiveMQConnectionFactory core = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + port);
              Connection c = core.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {

@@ -3,7 +3,7 @@ package io.ontapjobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ontapjobs.api.RunningService;
+import io.ontapjobs.RunningService;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

@@ -3,17 +3,12 @@ package io.ontapjobs.observe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ontapjobs.service.EmbeddedDefaults;
+import io.ontapjobs.RunningService;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,46 +16,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Health (readiness fails while a cluster answers 401) and Prometheus metrics on the service's port. */
 class ObserveTest {
-    static final HttpClient HTTP = HttpClient.newHttpClient();
     @TempDir
     static Path tmp;
     static OntapSimulator sim;
-    static Main main;
-    static String base;
+    static RunningService service;
 
     @BeforeAll
     static void start() throws Exception {
         sim = OntapSimulator.builder().port(0).build().start();
         sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(300)).build());
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        base = "http://127.0.0.1:" + port;
-        main = new Main();
-        EmbeddedDefaults.configure(main, false);
-        main.addOverrideProperty("ontap.api.port", String.valueOf(port));
-        try (ServerSocket s = new ServerSocket(0)) {
-            main.addOverrideProperty("ontap.broker.port", String.valueOf(s.getLocalPort())); // not 61616: another service may run
-        }
-        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
-        main.addOverrideProperty("ontap.outcomes.dir", tmp.resolve("outcomes").toString());
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.clusters.default.url", sim.baseUrl());
-        main.addOverrideProperty("ontap.clusters.default.password", "netapp1!");
-        main.addOverrideProperty("ontap.clusters.lab.url", sim.baseUrl());
-        main.addOverrideProperty("ontap.clusters.lab.password", "wrong-password");
-        main.start();
+        service = RunningService.in(tmp).cluster(sim.baseUrl())
+                .property("ontap.clusters.lab.url", sim.baseUrl())
+                .property("ontap.clusters.lab.password", "wrong-password")
+                .start();
     }
 
     @AfterAll
     static void stop() {
-        main.stop();
+        service.close();
         sim.close();
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return service.get(path);
     }
 
     @Test
@@ -70,14 +48,13 @@ class ObserveTest {
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.body()).contains("cluster lab refuses our credentials (HTTP 401)");
         assertThat(ready.body()).doesNotContain("wrong-password");
+        assertThat(ready.body()).as("the embedded broker is checked too").contains("\"name\":\"broker\",\"status\":\"UP\"");
         assertThat(get("/observe/health/live").statusCode()).isEqualTo(200);
     }
 
     @Test
     void metricsCountOutcomesRequestsAndDetection() throws Exception {
-        HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations")).POST(HttpRequest.BodyPublishers.ofString(
-                "{\"id\":\"metered\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{}}"))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        service.submit("{\"id\":\"metered\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{}}");
 
         await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/metrics").body()
                 .contains("ontap_outcomes_total{cluster=\"default\",status=\"succeeded\"} 1.0"));

@@ -3,11 +3,11 @@ package io.ontapjobs.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
+import io.ontapjobs.RunningService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.apache.camel.main.Main;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,30 +20,18 @@ class DevReloadTest {
     void changedRouteFileIsReloaded() throws Exception {
         Path routes = Files.createDirectories(tmp.resolve("routes"));
         Files.writeString(routes.resolve("mine.yaml"), route("mine", 60000));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Main main = new Main();
-        EmbeddedDefaults.configure(main, false);
-        EmbeddedDefaults.reloadRoutes(main, routes.toString());
-        main.addOverrideProperty("camel.main.routes-include-pattern", "file:routes/service.yaml,file:" + routes + "/*.yaml");
-        main.addOverrideProperty("ontap.api.port", String.valueOf(port));
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());
-        main.start();
-        try {
-            assertThat(main.getCamelContext().getRoute("mine").getEndpoint().getEndpointUri()).contains("period=60000");
-            assertThat(main.getCamelContext().getRoute("run-operation")).as("the service's routes run too").isNotNull();
+        try (RunningService service = RunningService.in(tmp).dev(routes)
+                .property("camel.main.routes-include-pattern", "file:routes/service.yaml,file:" + routes + "/*.yaml").start()) {
+            CamelContext context = service.context();
+            assertThat(context.getRoute("mine").getEndpoint().getEndpointUri()).contains("period=60000");
+            assertThat(context.getRoute("run-operation")).as("the service's routes run too").isNotNull();
 
             Files.writeString(routes.resolve("mine.yaml"), route("mine", 30000));
 
             // the edited route is replaced in place; the other routes (the API, the service flow) keep running
             await().atMost(Duration.ofSeconds(20)).until(() ->
-                    main.getCamelContext().getRoute("mine").getEndpoint().getEndpointUri().contains("period=30000"));
-            assertThat(main.getCamelContext().getRoute("api-submit")).isNotNull();
-        } finally {
-            main.stop();
+                    context.getRoute("mine").getEndpoint().getEndpointUri().contains("period=30000"));
+            assertThat(context.getRoute("api-submit")).isNotNull();
         }
     }
 

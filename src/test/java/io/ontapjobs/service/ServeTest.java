@@ -3,12 +3,12 @@ package io.ontapjobs.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.RunningService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.camel.builder.NotifyBuilder;
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,21 +26,9 @@ class ServeTest {
         Path outcomes = tmp.resolve("outcomes");
         Files.createDirectories(inbox);
         Files.writeString(inbox.resolve("broken.json"), "{\"method\": \"POST\", \"path\": ");
-        Main main = new Main();
-        EmbeddedDefaults.configure(main, true);
-        main.addOverrideProperty("ontap.inbox.dir", inbox.toString());
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            main.addOverrideProperty("ontap.broker.port", String.valueOf(s.getLocalPort())); // not 61616: another service may run
-        }
-        main.addOverrideProperty("ontap.outcomes.dir", outcomes.toString());
-        main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
-        main.addOverrideProperty("ontap.simulator.scenarios", ""); // plain jobs: each succeeds after 1 s
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            main.addOverrideProperty("ontap.api.port", String.valueOf(free.getLocalPort()));
-        }
-        main.start();
-        try {
-            NotifyBuilder done = new NotifyBuilder(main.getCamelContext()).fromRoute("inbox-to-outcome").whenDone(4).create();
+        // plain jobs: each succeeds after 1 s
+        try (RunningService service = RunningService.in(tmp).demo().property("ontap.simulator.scenarios", "").start()) {
+            NotifyBuilder done = new NotifyBuilder(service.context()).fromRoute("inbox-to-outcome").whenDone(4).create();
 
             assertThat(done.matches(30, TimeUnit.SECONDS)).as("4 request files processed").isTrue();
             org.awaitility.Awaitility.await().until(() -> Files.exists(outcomes) && Files.list(outcomes).count() == 3);
@@ -59,8 +47,6 @@ class ServeTest {
             try (Stream<Path> left = Files.list(inbox)) {
                 assertThat(left.filter(Files::isRegularFile)).isEmpty();
             }
-        } finally {
-            main.stop();
         }
     }
 }
