@@ -19,10 +19,11 @@ COPY --chown=ontap config /app/config
 COPY --chown=ontap routes /app/routes
 RUN mkdir -p /app/inbox /app/outcomes /app/data && chown -R ontap /app/inbox /app/outcomes /app/data
 USER ontap
-# the API must listen beyond the container's loopback
-ENV ONTAP_API_HOST=0.0.0.0
-EXPOSE 8080
-# ready = every cluster reachable with our credentials, the store writable, the outbox not backed up
+# the API and the embedded broker must listen beyond the container's loopback. The broker has no
+# authentication: publish 61616 only to a trusted network, or set ONTAP_BROKER_URL to a broker of your own.
+ENV ONTAP_API_HOST=0.0.0.0 ONTAP_BROKER_HOST=0.0.0.0
+EXPOSE 8080 61616
+# ready = every cluster reachable with our credentials, the store writable, the broker reachable, the outbox not backed up
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS http://127.0.0.1:8080/observe/health/ready || exit 1
 # config/ and routes/ can be replaced by mounted volumes; inbox, outcomes and data hold the work and the state.
 VOLUME ["/app/inbox", "/app/outcomes", "/app/data"]
