@@ -91,6 +91,8 @@ public final class OntapSimulator implements AutoCloseable {
     private final CopyOnWriteArrayList<Fault> faults = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
+    /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
+    private final List<SimJob> active = new ArrayList<>();
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Query.Item>> collections = new ConcurrentHashMap<>();
     private final AtomicLong seq = new AtomicLong();
     private final SimulatorStats stats = new SimulatorStats();
@@ -578,6 +580,7 @@ public final class OntapSimulator implements AutoCloseable {
             jobs.put(j.uuid, j);
             started.add(j);
         }
+        countActive(started);
         boolean done = false;
         if (returnTimeout >= 0) {
             long deadline = now + returnTimeout * 1000L;
@@ -615,6 +618,19 @@ public final class OntapSimulator implements AutoCloseable {
             out.put("num_records", started.size());
         }
         return new Resp(done ? (method.equals("POST") ? 201 : 200) : 202, out);
+    }
+
+    /**
+     * Jobs only start here and end by the clock, so the number unfinished peaks right after a start: counting then
+     * (only the unfinished ones, not every job held) gives the exact peak.
+     */
+    private void countActive(List<SimJob> started) {
+        synchronized (active) {
+            long now = System.currentTimeMillis(); // read under the lock: concurrent starts count in clock order
+            active.addAll(started);
+            active.removeIf(j -> j.state(now).terminal());
+            stats.activeJobs(active.size());
+        }
     }
 
     /** What a successful operation does to the in-memory collections, or null. */

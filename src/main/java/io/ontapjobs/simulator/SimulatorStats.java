@@ -2,9 +2,13 @@ package io.ontapjobs.simulator;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Thread-safe request counters of an {@link OntapSimulator}. Control-API requests are not counted. */
+/**
+ * Thread-safe request counters of an {@link OntapSimulator}, and the peak of jobs unfinished at once. Control-API
+ * requests are not counted.
+ */
 public final class SimulatorStats {
     private final LongAdder triggers = new LongAdder();
     private final LongAdder jobGets = new LongAdder();
@@ -13,6 +17,7 @@ public final class SimulatorStats {
     private final LongAdder faultsInjected = new LongAdder();
     private final LongAdder unauthorized = new LongAdder();
     private final LongAdder total = new LongAdder();
+    private final AtomicInteger peakActiveJobs = new AtomicInteger();
 
     SimulatorStats() {
     }
@@ -52,6 +57,14 @@ public final class SimulatorStats {
         return total.sum();
     }
 
+    /**
+     * The most jobs unfinished (queued, running or paused) at the same time since the last reset, as seen when a job
+     * starts: what a client's cap on jobs in flight must keep low.
+     */
+    public int peakActiveJobs() {
+        return peakActiveJobs.get();
+    }
+
     /** Sets every counter to zero. */
     public void reset() {
         triggers.reset();
@@ -61,6 +74,7 @@ public final class SimulatorStats {
         faultsInjected.reset();
         unauthorized.reset();
         total.reset();
+        peakActiveJobs.set(0);
     }
 
     /** The counters by name (kebab-free snake names matching the getters), in a stable order. */
@@ -73,6 +87,7 @@ public final class SimulatorStats {
         m.put("faults_injected", faultsInjected());
         m.put("unauthorized", unauthorized());
         m.put("total", total());
+        m.put("peak_active_jobs", (long) peakActiveJobs());
         return m;
     }
 
@@ -102,6 +117,10 @@ public final class SimulatorStats {
 
     void request() {
         total.increment();
+    }
+
+    void activeJobs(int n) {
+        peakActiveJobs.accumulateAndGet(n, Math::max);
     }
 
     @Override

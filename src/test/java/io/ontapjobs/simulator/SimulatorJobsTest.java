@@ -285,6 +285,25 @@ class SimulatorJobsTest {
     }
 
     @Test
+    void peakActiveJobsCountsJobsUnfinishedAtOnce() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/long*").runsUntilCancelled().build());
+        sim.addScenario(Scenario.on("POST", "/api/instant*").duration(Duration.ZERO).build());
+        String a = client.start("/api/long/a", "{}");
+        String b = client.start("/api/long/b", "{}");
+        client.start("/api/instant/c", "{}"); // finished as it starts: never counted
+        assertThat(sim.stats().peakActiveJobs()).isEqualTo(2);
+        client.patch("/api/cluster/jobs/" + a + "?action=cancel", "{}");
+        client.start("/api/long/d", "{}"); // replaces the cancelled one
+        assertThat(sim.stats().peakActiveJobs()).isEqualTo(2);
+        client.patch("/api/cluster/jobs/" + b + "?action=pause", "{}");
+        client.start("/api/long/e", "{}"); // b is paused, not finished: b, d and e
+        assertThat(sim.stats().peakActiveJobs()).isEqualTo(3);
+        assertThat(sim.stats().snapshot()).containsEntry("peak_active_jobs", 3L);
+        sim.stats().reset();
+        assertThat(sim.stats().peakActiveJobs()).isZero();
+    }
+
+    @Test
     void returnTimeout() throws Exception {
         sim.addScenario(Scenario.on("*", "/api/fast*").duration(Duration.ofMillis(100)).build());
         sim.addScenario(Scenario.on("*", "/api/slow*").duration(Duration.ofSeconds(30)).build());

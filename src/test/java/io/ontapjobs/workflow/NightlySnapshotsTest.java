@@ -17,7 +17,10 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** routes/examples/nightly-snapshots.yaml through the ontap-fan-out template: one snapshot per volume of the SVM, one summary. */
+/**
+ * routes/examples/nightly-snapshots.yaml through the ontap-fan-out template: one snapshot per volume of the SVM, at most
+ * ontap.nightly.max-in-flight at once, one summary.
+ */
 @CamelMainTest(properties = {
         "camel.main.routes-include-pattern=file:routes/templates.yaml,file:routes/examples/nightly-snapshots.yaml",
         "ontap.outcomes.dir=target/nightly-test/outcomes",
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.Test;
         "ontap.policies.file=src/test/resources/fast-policies.yaml",
         "ontap.nightly.svm=svm1",
         "ontap.nightly.period=1h",
+        "ontap.nightly.max-in-flight=3",
         "ontap.clusters.default.password=netapp1!"})
 class NightlySnapshotsTest {
     static final Path ROOT = Path.of("target/nightly-test");
@@ -64,6 +68,7 @@ class NightlySnapshotsTest {
             assertThat(i.get("status").asText()).isEqualTo("failed");
         });
         assertThat(SIM.stats().triggers()).isEqualTo(9 + 3); // vol3 tried three times (the retry rule)
+        assertThat(SIM.stats().peakActiveJobs()).as("snapshot jobs at once: the cap, reached").isEqualTo(3);
     }
 
     private static Path summary() throws Exception {

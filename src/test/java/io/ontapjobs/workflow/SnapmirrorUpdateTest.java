@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * routes/examples/snapmirror-update.yaml: relationships matching the filter are updated; "transfer in progress"
- * is retried by the snapmirror policy; a transfer still running at the deadline is cancelled.
+ * is retried by the snapmirror policy; a transfer still running at the deadline is cancelled; at most
+ * ontap.snapmirror.max-in-flight transfers at once.
  */
 @CamelMainTest(properties = {
         "camel.main.routes-include-pattern=file:routes/templates.yaml,file:routes/examples/snapmirror-update.yaml",
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
         "ontap.policies.file=src/test/resources/fast-policies.yaml",
         "ontap.snapmirror.destination=svm_dr:*",
         "ontap.snapmirror.deadline=3s",
+        "ontap.snapmirror.max-in-flight=2",
         "ontap.clusters.default.password=netapp1!"})
 class SnapmirrorUpdateTest {
     static final Path ROOT = Path.of("target/snapmirror-test");
@@ -72,6 +74,7 @@ class SnapmirrorUpdateTest {
         });
         assertThat(SIM.stats().triggers()).isEqualTo(4); // vol2 twice
         assertThat(SIM.stats().jobPatches()).as("the late transfer cancelled").isEqualTo(1);
+        assertThat(SIM.stats().peakActiveJobs()).as("transfers at once: the cap, reached").isEqualTo(2);
     }
 
     private static Path summary() throws Exception {
