@@ -259,6 +259,9 @@ class CrashRecoveryIT {
         }
         assertThat(simulatorStats().path("triggers").asLong()).as("the cluster saw 40 triggers, not more").isEqualTo(40);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
+            if (!Files.isDirectory(work.resolve("inbox/.done"))) { // the re-read files may not have ended yet
+                return false;
+            }
             try (Stream<Path> done = Files.list(work.resolve("inbox/.done"))) {
                 return done.count() == 40;
             }

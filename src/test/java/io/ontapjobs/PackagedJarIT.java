@@ -3,6 +3,7 @@ package io.ontapjobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.store.PostgresServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * target/ontap-jobs.jar as users run it, with nothing else on the class path: the simulator in one process, the
- * one-shot command in others. Proves the fat jar's merged Camel service files (components, type converters) work.
+ * one-shot command in others. Proves the fat jar's merged service files (Camel's components and type converters,
+ * Flyway's database plugins, JDBC drivers) work.
  */
 class PackagedJarIT {
     static final Path JAR = Path.of("target/ontap-jobs.jar").toAbsolutePath();
@@ -78,6 +80,44 @@ class PackagedJarIT {
         var outcome = new ObjectMapper().readTree(r.stdout());
         assertThat(outcome.get("type").asText()).isEqualTo("ontap.operation.succeeded");
         assertThat(r.stderr()).contains("Triggered POST /api/storage/volumes").doesNotContain("netapp1!");
+    }
+
+    @Test
+    void oneShotKeepsItsStateInPostgresql() throws Exception {
+        PostgresServer.Database db = PostgresServer.newDatabase();
+        ProcessBuilder pb = new ProcessBuilder("java", "-Dontap.state.jdbc-url=" + db.url(), "-Dontap.state.user=" + PostgresServer.USER,
+                "-jar", JAR.toString(), "run", "--id", "jar-pg-1", "--url", url, "--password-env", "SIM_PASSWORD",
+                "--method", "POST", "--path", "/api/storage/volumes", "--body", "{\"name\":\"vol1\"}")
+                .redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
+        pb.environment().put("SIM_PASSWORD", "netapp1!");
+        pb.environment().put("ONTAP_STATE_PASSWORD", PostgresServer.PASSWORD); // a secret: from the environment
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        String err = Files.readString(tmp.resolve("err.txt"));
+        assertThat(p.exitValue()).as(err).isZero();
+        // the jar's own driver and Flyway's PostgreSQL plugin (a merged META-INF/services entry) made the schema and the row
+        try (var c = db.connect(); var s = c.createStatement();
+             var r = s.executeQuery("SELECT status FROM operation WHERE id = 'jar-pg-1'")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getString(1)).isEqualTo("succeeded");
+        }
+        assertThat(Files.readString(tmp.resolve("out.txt")) + err).doesNotContain(PostgresServer.PASSWORD);
+    }
+
+    @Test
+    void theJarKeepsEveryDatabasePluginAndDriver() throws Exception {
+        // Flyway finds database support, and DriverManager drivers, through META-INF/services files that each jar
+        // brings under the same name: the shade plugin must merge them, not keep the first
+        try (var jar = new java.util.jar.JarFile(JAR.toFile())) {
+            String plugins = new String(jar.getInputStream(jar.getEntry("META-INF/services/org.flywaydb.core.extensibility.Plugin"))
+                    .readAllBytes(), StandardCharsets.UTF_8);
+            String drivers = new String(jar.getInputStream(jar.getEntry("META-INF/services/java.sql.Driver")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(plugins).contains("org.flywaydb.core.internal.database.h2.H2DatabaseType")
+                    .contains("org.flywaydb.database.postgresql.PostgreSQLDatabaseType");
+            assertThat(drivers).contains("org.h2.Driver").contains("org.postgresql.Driver");
+        }
     }
 
     @Test

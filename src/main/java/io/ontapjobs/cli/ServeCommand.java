@@ -42,6 +42,9 @@ public class ServeCommand implements Callable<Integer> {
             if (c instanceof EmbeddedDefaults.ConfigurationError) {
                 return c.getMessage();
             }
+            if (c instanceof io.ontapjobs.store.StoreException) { // a wrong ontap.state.jdbc-url, an unreachable database
+                return "ontap.state: " + c.getMessage();
+            }
             if (c instanceof FailedToCreateRouteException route) {
                 // "Failed to create route: r1 (source: file:routes/x.yaml:12): Route(...) because: ..." → where + why
                 String message = route.getMessage();

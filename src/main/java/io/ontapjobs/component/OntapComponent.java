@@ -154,8 +154,10 @@ public class OntapComponent extends DefaultComponent {
         if (store != null) {
             var props = getCamelContext().getPropertiesComponent();
             Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));
+            // beside the local state: with a JDBC URL the store is no folder to put them in
+            String localState = props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data");
             Path deadLetters = Path.of(props.resolveProperty("ontap.outcomes.dead-letter.dir")
-                    .orElse(storeLocation + "/dead-letter"));
+                    .orElse(Path.of(localState, "dead-letter").toString()));
             Outbox outbox = new Outbox(store, sinks, maxAge, deadLetters, metrics);
             OperationStore s = store;
             for (String sink : sinks.keySet()) {

@@ -1,7 +1,10 @@
 package io.ontapjobs.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,13 +13,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * Durable operation state and the outcome outbox, in a real database: H2 in file mode under
- * {@code ontap.state.dir} by default, or any JDBC URL. The schema is created and migrated by Flyway.
+ * {@code ontap.state.dir} by default, or H2 or PostgreSQL at a JDBC URL. The schema is created and migrated by Flyway.
  *
  * <p>An operation is inserted before it is triggered (its id is the primary key: a second insert of the same id
  * fails, so nothing is triggered twice), marked {@code triggering} before each attempt, {@code running} with its
@@ -26,23 +27,100 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class OperationStore implements AutoCloseable {
     public static final List<String> UNFINISHED = List.of("accepted", "triggering", "running");
 
-    private final JdbcConnectionPool pool;
-    private final DataSource dataSource;
+    private final HikariDataSource dataSource;
+    private final Dialect dialect;
 
-    private OperationStore(JdbcConnectionPool pool) {
-        this.pool = pool;
-        this.dataSource = pool;
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+    /** The SQL that differs between the databases supported: the schema's migrations and the upserts. */
+    enum Dialect {
+        // H2's migrations stay where they were first released: existing databases' Flyway checksums must still match
+        H2("classpath:db/migration",
+                "MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)",
+                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)"),
+        // ON CONFLICT rather than MERGE: PostgreSQL has MERGE only from 15 on
+        POSTGRESQL("classpath:db/postgresql",
+                "INSERT INTO delivery (outcome_id, sink, next_attempt_at) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (outcome_id, sink) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at",
+                "INSERT INTO heartbeat (id, beat_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at");
+
+        final String migrations;
+        final String queueDelivery;
+        final String beat;
+
+        Dialect(String migrations, String queueDelivery, String beat) {
+            this.migrations = migrations;
+            this.queueDelivery = queueDelivery;
+            this.beat = beat;
+        }
+
+        static Dialect of(String databaseProductName) {
+            return switch (databaseProductName) {
+                case "H2" -> H2;
+                case "PostgreSQL" -> POSTGRESQL;
+                default -> throw new IllegalArgumentException(databaseProductName + " is not supported (H2 or PostgreSQL)");
+            };
+        }
+    }
+
+    private OperationStore(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+        try {
+            try (Connection c = dataSource.getConnection()) {
+                this.dialect = Dialect.of(c.getMetaData().getDatabaseProductName());
+            }
+            Flyway.configure().dataSource(dataSource).locations(dialect.migrations).load().migrate();
+        } catch (SQLException | RuntimeException e) {
+            dataSource.close();
+            throw new StoreException("cannot open the store", e);
+        }
     }
 
     /** The embedded default: an H2 database file in {@code dir}. */
     public static OperationStore embedded(Path dir) {
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed process loses no recorded step
-        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve("ontap-jobs") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "");
+        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve("ontap-jobs") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "", true);
     }
 
+    /**
+     * A database at a JDBC URL (H2 or PostgreSQL); fails at once if it cannot be reached or logged into. Neither the
+     * URL nor the password is put into an exception: drivers' own messages name the host and user, not the password.
+     */
     public static OperationStore open(String jdbcUrl, String user, String password) {
-        return new OperationStore(JdbcConnectionPool.create(jdbcUrl, user, password));
+        return open(jdbcUrl, user, password, false);
+    }
+
+    private static OperationStore open(String jdbcUrl, String user, String password, boolean inProcess) {
+        HikariConfig config = new HikariConfig();
+        if (inProcess) {
+            // no server to drop a connection, and retiring the last one would close and reopen the database file
+            config.setMaxLifetime(0);
+        }
+        config.setPoolName("ontap-store");
+        config.setJdbcUrl(jdbcUrl);
+        // blank is "not given": credentials in the URL itself (PostgreSQL's ?user=&password=) then apply
+        config.setUsername(user == null || user.isBlank() ? null : user);
+        config.setPassword(password == null || password.isEmpty() ? null : password);
+        config.setMaximumPoolSize(10);
+        config.setMinimumIdle(1); // a few statements per operation step: no need to hold ten connections open
+        try {
+            DriverManager.getDriver(jdbcUrl);
+        } catch (SQLException e) {
+            throw new StoreException("no JDBC driver for this URL (H2 and PostgreSQL are supported)", e);
+        }
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(config); // connects once here (Hikari's fail-fast start)
+        } catch (RuntimeException e) {
+            // the driver's message says what went wrong (refused, authentication failed), never the password;
+            // its cause may say more (PostgreSQL: "The connection attempt failed." for an unknown host)
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Throwable root = cause;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String why = root == cause ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+            throw new StoreException("cannot connect to the store", new SQLException(cause.getMessage() + why, cause));
+        }
+        return new OperationStore(dataSource);
     }
 
     /** A stored operation. {@code jobs} is a JSON array; {@code outcome} the CloudEvents JSON once ended. */
@@ -89,7 +167,7 @@ public final class OperationStore implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement("UPDATE operation SET status = ?, outcome = ?, updated_at = ? WHERE id = ?");
-                 PreparedStatement d = c.prepareStatement("MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)")) {
+                 PreparedStatement d = c.prepareStatement(dialect.queueDelivery)) {
                 Timestamp now = Timestamp.from(Instant.now());
                 s.setString(1, status);
                 s.setString(2, outcomeJson);
@@ -188,7 +266,7 @@ public final class OperationStore implements AutoCloseable {
 
     /** Writes one row: the store is writable. */
     public void heartbeat() {
-        update("MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)", Timestamp.from(Instant.now()));
+        update(dialect.beat, Timestamp.from(Instant.now()));
     }
 
     private void update(String sql, Object... args) {
@@ -222,6 +300,6 @@ public final class OperationStore implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.dispose();
+        dataSource.close();
     }
 }

@@ -7,10 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ontapjobs.simulator.Fault;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
+import io.ontapjobs.store.PostgresServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +80,33 @@ class RunCommandTest {
         assertThat(outcome().get("status").asText()).isEqualTo("succeeded");
         assertThat(out.toString()).doesNotContain(PASSWORD);
         assertThat(err.toString()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void withItsStateInPostgresqlTheOperationIsRecordedThroughToItsOutcome() throws Exception {
+        PostgresServer.Database db = PostgresServer.newDatabase();
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(200)).build());
+        Map<String, String> state = Map.of("ontap.state.jdbc-url", db.url(), "ontap.state.user", PostgresServer.USER,
+                "ontap.state.password", PostgresServer.PASSWORD);
+        state.forEach(System::setProperty); // how a user of the one-shot command sets it: -Dontap.state.jdbc-url=...
+        int code;
+        try {
+            code = run("--id", "pg-run-1", "--method", "POST", "--path", "/api/storage/volumes", "--body", "{\"name\":\"vol1\"}");
+        } finally {
+            state.keySet().forEach(System::clearProperty);
+        }
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(outcome().get("status").asText()).isEqualTo("succeeded");
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT status, jobs, outcome FROM operation WHERE id = 'pg-run-1'")) {
+            assertThat(r.next()).as("the operation's row").isTrue();
+            assertThat(r.getString("status")).isEqualTo("succeeded");
+            assertThat(outcome().at("/job/uuid").asText()).isNotEmpty();
+            assertThat(r.getString("jobs")).contains(outcome().at("/job/uuid").asText());
+            assertThat(new ObjectMapper().readTree(r.getString("outcome"))).isEqualTo(new ObjectMapper().readTree(out.toString()));
+        }
+        assertThat(out.toString() + err).doesNotContain(PostgresServer.PASSWORD);
     }
 
     @Test

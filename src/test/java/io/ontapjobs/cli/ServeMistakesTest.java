@@ -10,7 +10,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A mistake in a route file stops `serve` with one line naming the file (and the line, where Camel gives it). */
+/**
+ * A mistake in a route file stops `serve` with one line naming the file (and the line, where Camel gives it); so does a
+ * store that cannot be opened.
+ */
 class ServeMistakesTest {
     @TempDir
     Path tmp;
@@ -21,6 +24,8 @@ class ServeMistakesTest {
         System.clearProperty("ontap.api.port");
         System.clearProperty("ontap.broker.port");
         System.clearProperty("ontap.state.dir");
+        System.clearProperty("ontap.state.jdbc-url");
+        System.clearProperty("ontap.state.password");
     }
 
     private String serveWith(String route) throws Exception {
@@ -39,6 +44,17 @@ class ServeMistakesTest {
         assertThat(code).as(err.toString()).isEqualTo(2);
         assertThat(err.toString().lines()).hasSize(1);
         return err.toString().strip();
+    }
+
+    @Test
+    void anUnreachableDatabaseIsOneLineWithoutThePassword() throws Exception {
+        System.setProperty("ontap.state.jdbc-url", "jdbc:postgresql://127.0.0.1:1/ontap");
+        System.setProperty("ontap.state.password", "Store-Secret-5");
+
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.state: cannot connect to the store: Connection to 127.0.0.1:1 refused")
+                .doesNotContain("Store-Secret-5");
     }
 
     @Test
