@@ -142,7 +142,8 @@ public class OperationRunner {
     /**
      * Takes up what an earlier run of the service left unfinished: jobs it knew are watched again (their end, or
      * their deletion, decides the outcome); an operation that was never sent is sent; one that was being sent when
-     * the process died is not sent again unless its request says it is idempotent: its outcome is {@code lost}.
+     * the process died is not sent again unless its request says it is idempotent or its policy allows retry-unsafe:
+     * its outcome is {@code lost}.
      *
      * @return how many operations were resumed
      */
@@ -170,13 +171,17 @@ public class OperationRunner {
             resumed++;
             switch (s.status()) {
                 case "accepted" -> run.attempt();
+                // stopped mid-trigger: as uncertain as a reset after sending, so the same rule decides
                 case "triggering" -> {
-                    if (request.idempotent()) {
+                    if (request.idempotent() || run.policy.mayRetryUncertainTrigger()) {
+                        LOG.info("Resuming operation {}: the service stopped while sending its trigger; sending it again"
+                                + " ({})", s.id(), request.idempotent() ? "idempotent request" : "retry-unsafe policy");
                         run.attempts--;
                         run.attempt();
                     } else {
                         run.end(OutcomeStatus.LOST, "the service stopped while the trigger was being sent; it may or may not"
-                                + " have reached the cluster, so it is not sent again (mark the request idempotent to allow it)");
+                                + " have reached the cluster, so it is not sent again (mark the request idempotent, or set"
+                                + " retry-unsafe in its policy, to allow it)");
                     }
                 }
                 default -> {
@@ -353,11 +358,11 @@ public class OperationRunner {
                 case TLS -> end(OutcomeStatus.REJECTED, e.getMessage());
                 case NOT_SENT -> retryUnsent(e.getMessage());
                 case UNCERTAIN -> {
-                    if (policy.mayRetryUncertainTrigger()) {
+                    if (request.idempotent() || policy.mayRetryUncertainTrigger()) {
                         retryUnsent(e.getMessage());
                     } else {
                         end(OutcomeStatus.LOST, e.getMessage() + "; the operation may or may not have started, so it is"
-                                + " not sent again (set retry-unsafe in the policy to allow it)");
+                                + " not sent again (mark the request idempotent, or set retry-unsafe in its policy, to allow it)");
                     }
                 }
             }

@@ -268,6 +268,23 @@ class OntapComponentTest extends CamelTestSupport {
     }
 
     @Test
+    void aTriggerThatMayHaveArrivedIsSentAgainOnlyWhenTheRequestIsIdempotent() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100)).build());
+        sim.addFault(Fault.on("POST", "/api/storage/volumes").drop().times(2).build());
+
+        // the connection closes after the request was sent: the volume may exist, so by default nothing is resent
+        Exchange plain = template.send("ontap:default", x -> x.getIn().setBody(
+                "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"v1\"}}"));
+        assertThat(plain.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("lost");
+        assertThat(plain.getMessage().getHeader(OntapConstants.REASON, String.class)).contains("idempotent");
+
+        Exchange marked = template.send("ontap:default", x -> x.getIn().setBody(
+                "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"v2\"},\"idempotent\":true}"));
+        assertThat(marked.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
+        assertThat(sim.stats().faultsInjected()).isEqualTo(2);
+    }
+
+    @Test
     void severalJobsInOneAnswerAreAllAwaited() throws Exception {
         sim.addScenario(Scenario.on("PATCH", "/api/storage/volumes").jobs(3).duration(Duration.ofMillis(200)).build());
 
