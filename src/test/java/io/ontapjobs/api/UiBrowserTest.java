@@ -141,6 +141,11 @@ class UiBrowserTest {
         assertThat(cluster.get(1).asInt()).as("in flight").isEqualTo(1);
         assertThat(cluster.get(2).asInt()).as("succeeded").isEqualTo(1);
         assertThat(cluster.get(3).asInt()).as("not succeeded").isEqualTo(1);
+        // the load on the cluster, from the service's own Prometheus counter: the running transfer is being polled
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            String polls = page().path("clusters").get(0).path("cells").get(6).asText();
+            return polls.matches("\\d+") && Integer.parseInt(polls) > 0;
+        });
     }
 
     // --- the browser -----------------------------------------------------------------------------------------
