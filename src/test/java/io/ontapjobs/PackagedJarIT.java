@@ -202,6 +202,34 @@ class PackagedJarIT {
     }
 
     @Test
+    void demoFromAnEmptyDirectoryPlaysTheScenariosShippedInTheJar() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString(), "serve", "--demo")
+                .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("demo.log").toFile());
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            pb.environment().put("ONTAP_BROKER_PORT", String.valueOf(s.getLocalPort()));
+        }
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            pb.environment().put("ONTAP_API_PORT", String.valueOf(free.getLocalPort()));
+        }
+        Process serve = pb.start();
+        try {
+            // config/demo-scenarios.yaml (from the jar) makes the snapshot fail with "volume busy"; without it, it succeeds
+            Path outcome = tmp.resolve("outcomes/snapshot-vol1-nightly.json");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> Files.exists(outcome) || !serve.isAlive());
+            String log = Files.readString(tmp.resolve("demo.log"));
+            assertThat(outcome).as(log).exists();
+            var data = new ObjectMapper().readTree(outcome.toFile()).path("data");
+            assertThat(data.path("status").asText()).isEqualTo("failed");
+            assertThat(data.at("/job/error/code").asText()).isEqualTo("524486");
+            assertThat(log).doesNotContain(" WARN  EmbeddedDefaults").doesNotContain("PrometheusMeterRegistry");
+        } finally {
+            serve.destroy();
+            serve.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void serviceWithABrokenPolicyFileStopsWithOneLineNamingFileLineAndKey() throws Exception {
         Files.createDirectories(tmp.resolve("config"));
         Files.writeString(tmp.resolve("config/application.properties"), "ontap.policies.file = config/policies.yaml\n");

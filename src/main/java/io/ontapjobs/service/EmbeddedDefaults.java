@@ -12,6 +12,7 @@ import io.ontapjobs.simulator.ScenarioFile;
 import jakarta.jms.ConnectionFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -138,12 +139,21 @@ public final class EmbeddedDefaults {
         var builder = OntapSimulator.builder().port(0).username(SIMULATOR_USER).password(SIMULATOR_PASSWORD);
         context.getPropertiesComponent().resolveProperty("ontap.simulator.scenarios")
                 .filter(f -> !f.isBlank())
-                .map(Path::of)
                 .ifPresent(f -> {
-                    if (Files.isRegularFile(f)) {
-                        builder.scenarioFile(ScenarioFile.load(f));
-                    } else {
-                        LOG.warn("ontap.simulator.scenarios: {} not found; the simulator's jobs all succeed after 1 s", f);
+                    Path file = Path.of(f);
+                    if (Files.isRegularFile(file)) {
+                        builder.scenarioFile(ScenarioFile.load(file));
+                        return;
+                    }
+                    // run outside the project folder: the jar's copy of config/
+                    try (InputStream shipped = file.isAbsolute() ? null : EmbeddedDefaults.class.getClassLoader().getResourceAsStream(f)) {
+                        if (shipped != null) {
+                            builder.scenarioFile(ScenarioFile.parse(new String(shipped.readAllBytes(), StandardCharsets.UTF_8), f + " (in the jar)"));
+                        } else {
+                            LOG.warn("ontap.simulator.scenarios: {} not found; the simulator's jobs all succeed after 1 s", f);
+                        }
+                    } catch (IOException e) {
+                        throw new ConfigurationError("ontap.simulator.scenarios: cannot read " + f + " from the jar: " + e.getMessage(), e);
                     }
                 });
         OntapSimulator simulator = builder.build().start();

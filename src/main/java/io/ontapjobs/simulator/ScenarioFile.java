@@ -34,13 +34,11 @@ public final class ScenarioFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final Path file;
     private final List<Scenario> scenarios;
     private final List<Fault> faults;
     private final Map<String, List<ObjectNode>> collections;
 
-    private ScenarioFile(Path file, List<Scenario> scenarios, List<Fault> faults, Map<String, List<ObjectNode>> collections) {
-        this.file = file;
+    private ScenarioFile(List<Scenario> scenarios, List<Fault> faults, Map<String, List<ObjectNode>> collections) {
         this.scenarios = List.copyOf(scenarios);
         this.faults = List.copyOf(faults);
         this.collections = Collections.unmodifiableMap(collections);
@@ -60,6 +58,11 @@ public final class ScenarioFile {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read scenario file " + file + ": " + e.getMessage(), e);
         }
+        return parse(text, file.toString());
+    }
+
+    /** Validates scenario text read from elsewhere (a jar's copy); {@code file} names it in messages. */
+    public static ScenarioFile parse(String text, String file) {
         Specs.FileSpec spec;
         try {
             spec = text.isBlank() ? new Specs.FileSpec() : YAML.readValue(text, Specs.FileSpec.class);
@@ -97,14 +100,10 @@ public final class ScenarioFile {
                     collections.put(e.getKey(), e.getValue() == null ? List.of() : List.copyOf(e.getValue()));
                 }
             }
-            return new ScenarioFile(file, scenarios, faults, collections);
+            return new ScenarioFile(scenarios, faults, collections);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("scenario file " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    public Path file() {
-        return file;
     }
 
     public List<Scenario> scenarios() {
