@@ -21,6 +21,8 @@ public class BenchCommand implements Callable<Integer> {
     int maxSeconds;
     @Option(names = "--out", description = "Also write the table to this file")
     Path out;
+    @Option(names = "--durable", description = "Compare ontap-jobs in memory with ontap-jobs durable (H2 store, outbox, outcome files) instead of the per-job poller")
+    boolean durable;
 
     @Override
     public Integer call() throws Exception {
@@ -30,13 +32,21 @@ public class BenchCommand implements Callable<Integer> {
         List<Benchmark.Result[]> pairs = new ArrayList<>();
         for (int n : jobs) {
             Benchmark b = new Benchmark(n, seed, maxSeconds);
+            if (durable) {
+                System.err.println("bench: " + n + " jobs, ontap-jobs in memory ...");
+                Benchmark.Result memory = b.ontapJobs();
+                Path state = Files.createTempDirectory("ontap-bench-");
+                System.err.println("bench: " + n + " jobs, ontap-jobs durable (state in " + state + ") ...");
+                pairs.add(new Benchmark.Result[] {memory, b.ontapJobsDurable(state)});
+                continue;
+            }
             System.err.println("bench: " + n + " jobs, baseline ...");
             Benchmark.Result baseline = b.baseline();
             System.err.println("bench: " + n + " jobs, ontap-jobs ...");
             Benchmark.Result ours = b.ontapJobs();
             pairs.add(new Benchmark.Result[] {baseline, ours});
         }
-        String table = Benchmark.table(pairs);
+        String table = Benchmark.table(pairs, durable ? "durable / in memory" : "ours / baseline");
         System.out.print(table);
         if (out != null) {
             Files.writeString(out, table);

@@ -58,6 +58,7 @@ public class OntapComponent extends DefaultComponent {
     private String storeLocation;
     private OperationRunner runner;
     private ScheduledExecutorService scheduler;
+    private final List<ScheduledExecutorService> deliveries = new java.util.ArrayList<>();
     private ExecutorService completions;
 
     /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
@@ -165,13 +166,19 @@ public class OntapComponent extends DefaultComponent {
             }
             Health.register(getCamelContext(), this, store, sinks.keySet(),
                     props.resolveProperty("ontap.health.max-pending-deliveries").map(Long::parseLong).orElse(1000L));
-            scheduler.scheduleWithFixedDelay(() -> {
-                try {
-                    outbox.deliverDue();
-                } catch (RuntimeException e) {
-                    LOG.error("Outbox delivery failed: {}", e.getMessage());
-                }
-            }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            // one thread per sink, none shared with tracking: a webhook timing out must not delay polls or other sinks
+            for (String sink : outbox.sinks()) {
+                ScheduledExecutorService delivery = getCamelContext().getExecutorServiceManager()
+                        .newSingleThreadScheduledExecutor(this, "ontap-outbox-" + sink);
+                deliveries.add(delivery);
+                delivery.scheduleWithFixedDelay(() -> {
+                    try {
+                        outbox.deliverDue(sink);
+                    } catch (RuntimeException e) {
+                        LOG.error("Outbox delivery to {} failed: {}", sink, e.getMessage());
+                    }
+                }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
             int resumed = runner.resume();
             if (resumed > 0) {
                 LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
@@ -285,6 +292,8 @@ public class OntapComponent extends DefaultComponent {
             getCamelContext().getExecutorServiceManager().shutdown(c.calls());
         }
         clusters.clear();
+        deliveries.forEach(getCamelContext().getExecutorServiceManager()::shutdown);
+        deliveries.clear();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdown(scheduler);
             getCamelContext().getExecutorServiceManager().shutdown(completions);

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * backoff (or the sink's {@code Retry-After}) until it succeeds. Deliveries survive restarts. A delivery is marked
  * done only after its sink took it, so a crash in between delivers it again: sinks are idempotent (one file per
  * id) or give consumers the stable outcome id to deduplicate on. A delivery older than {@code maxAge} goes to the
- * dead-letter folder and is reported.
+ * dead-letter folder and is reported. Each sink is delivered to on its own ({@link #deliverDue(String)}), so a slow
+ * or unreachable webhook holds up neither the other sinks nor anything else.
  */
 public class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
@@ -39,34 +40,48 @@ public class Outbox {
         this.deadLetters = deadLetters;
     }
 
-    /** Delivers what is due; returns how many deliveries succeeded. */
-    public int deliverDue() {
+    /** The sinks this outbox delivers to, each to be driven by {@link #deliverDue(String)} on a thread of its own. */
+    public java.util.Set<String> sinks() {
+        return sinks.keySet();
+    }
+
+    /**
+     * Delivers what is due for one sink, oldest first, in batches until none is left; returns how many succeeded.
+     * Stops at the first delivery to be retried: a receiver that is down would fail the rest of the batch too, each
+     * after its timeout, so they wait for the next round (the failed one got its backoff).
+     */
+    public int deliverDue(String sinkName) {
+        Sink sink = sinks.get(sinkName);
         int delivered = 0;
-        for (OperationStore.Delivery d : store.due(Instant.now(), BATCH)) {
-            Sink sink = sinks.get(d.sink());
-            if (sink == null) {
-                continue; // a sink no longer configured: left in the outbox, visible as pending
-            }
-            Sink.Result r;
-            try {
-                r = sink.deliver(d.outcomeId(), d.outcome());
-            } catch (RuntimeException e) {
-                r = Sink.Result.retry(null, e.toString());
-            }
-            switch (r.kind()) {
-                case DELIVERED -> {
-                    store.delivered(d.outcomeId(), d.sink());
-                    delivered++;
+        while (true) {
+            var due = store.due(Instant.now(), BATCH, sinkName);
+            for (OperationStore.Delivery d : due) {
+                Sink.Result r;
+                try {
+                    r = sink.deliver(d.outcomeId(), d.outcome());
+                } catch (RuntimeException e) {
+                    r = Sink.Result.retry(null, e.toString());
                 }
-                case REFUSED -> {
-                    metrics.deliveryFailed(d.sink());
-                    LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
-                    store.finished(d.outcomeId(), d.sink(), "refused", r.reason());
+                switch (r.kind()) {
+                    case DELIVERED -> {
+                        store.delivered(d.outcomeId(), d.sink());
+                        delivered++;
+                    }
+                    case REFUSED -> {
+                        metrics.deliveryFailed(d.sink());
+                        LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
+                        store.finished(d.outcomeId(), d.sink(), "refused", r.reason());
+                    }
+                    case RETRY -> {
+                        retry(d, r);
+                        return delivered;
+                    }
                 }
-                case RETRY -> retry(d, r);
+            }
+            if (due.size() < BATCH) {
+                return delivered;
             }
         }
-        return delivered;
     }
 
     private void retry(OperationStore.Delivery d, Sink.Result r) {

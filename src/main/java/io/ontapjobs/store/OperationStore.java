@@ -202,13 +202,15 @@ public final class OperationStore implements AutoCloseable {
     }
 
     /** Deliveries whose time has come, oldest first. */
-    public List<Delivery> due(Instant now, int limit) {
+    /** Deliveries to {@code sink} that are due at {@code now}, oldest first, at most {@code limit}. */
+    public List<Delivery> due(Instant now, int limit, String sink) {
         List<Delivery> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d JOIN operation o ON o.id = d.outcome_id "
-                     + "WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
-            s.setTimestamp(1, Timestamp.from(now));
-            s.setInt(2, limit);
+                     + "WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
+            s.setString(1, sink);
+            s.setTimestamp(2, Timestamp.from(now));
+            s.setInt(3, limit);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     due.add(new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant()));

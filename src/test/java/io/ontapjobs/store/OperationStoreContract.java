@@ -77,7 +77,8 @@ abstract class OperationStoreContract {
         store.insert("op-2", "c1", "{}", Instant.now());
         store.end("op-2", "succeeded", OUTCOME, List.of("file", "webhook-1"));
 
-        List<Delivery> due = store.due(Instant.now().plusSeconds(1), 10);
+        List<Delivery> due = new java.util.ArrayList<>(store.due(Instant.now().plusSeconds(1), 10, "file"));
+        due.addAll(store.due(Instant.now().plusSeconds(1), 10, "webhook-1"));
         assertThat(due).extracting(Delivery::sink).containsExactlyInAnyOrder("file", "webhook-1");
         assertThat(due).allSatisfy(d -> {
             assertThat(d.outcomeId()).isEqualTo("op-2");
@@ -94,13 +95,15 @@ abstract class OperationStoreContract {
 
         Instant later = Instant.now().plusSeconds(3600);
         store.failed("op-2", "webhook-1", later, "HTTP 503");
-        assertThat(store.due(Instant.now().plusSeconds(1), 10)).isEmpty();
-        assertThat(store.due(later.plusSeconds(1), 10)).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
+        assertThat(store.due(Instant.now().plusSeconds(1), 10, "file")).isEmpty();
+        assertThat(store.due(Instant.now().plusSeconds(1), 10, "webhook-1")).as("backing off").isEmpty();
+        assertThat(store.due(later.plusSeconds(1), 10, "file")).isEmpty();
+        assertThat(store.due(later.plusSeconds(1), 10, "webhook-1")).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
 
         store.finished("op-2", "webhook-1", "refused", "HTTP 400");
         assertThat(store.deliveryResult("op-2", "webhook-1")).contains("refused");
         assertThat(store.pending("webhook-1")).isZero();
-        assertThat(store.due(later.plusSeconds(2), 10)).isEmpty();
+        assertThat(store.due(later.plusSeconds(2), 10, "webhook-1")).isEmpty();
     }
 
     @Test
@@ -114,7 +117,8 @@ abstract class OperationStoreContract {
         store.failed("b", "file", t0.plusSeconds(1), "x");
         store.failed("c", "file", t0.plusSeconds(2), "x");
 
-        assertThat(store.due(t0.plusSeconds(10), 2)).extracting(Delivery::outcomeId).containsExactly("b", "c");
+        assertThat(store.due(t0.plusSeconds(10), 2, "file")).extracting(Delivery::outcomeId).containsExactly("b", "c");
+        assertThat(store.due(t0.plusSeconds(10), 2, "webhook-1")).as("another sink's").isEmpty();
     }
 
     @Test
@@ -145,7 +149,7 @@ abstract class OperationStoreContract {
         store.insert("op-5", "c1", "{}", Instant.now());
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(3).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(4).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
