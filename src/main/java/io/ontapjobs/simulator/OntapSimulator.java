@@ -250,17 +250,6 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ request handling
 
-    private static final class Resp {
-        final int status;
-        final JsonNode body;
-        final Map<String, String> headers = new LinkedHashMap<>();
-
-        Resp(int status, JsonNode body) {
-            this.status = status;
-            this.body = body;
-        }
-    }
-
     private void handle(HttpExchange ex) {
         try {
             String method = ex.getRequestMethod().toUpperCase();
@@ -280,7 +269,7 @@ public final class OntapSimulator implements AutoCloseable {
                         ex.close(); // no response headers sent: the server closes the connection
                         return;
                     case STATUS:
-                        Resp r = error(fault.status(), fault.errorCode(), fault.errorMessage(), "");
+                        Answer r = Answer.error(fault.status(), fault.errorCode(), fault.errorMessage(), "");
                         if (fault.retryAfter() != null) {
                             long ms = fault.retryAfter().toMillis();
                             r.headers.put("Retry-After", String.valueOf((ms + 999) / 1000));
@@ -294,18 +283,18 @@ public final class OntapSimulator implements AutoCloseable {
                         truncate = true;
                 }
             }
-            Resp r;
+            Answer r;
             try {
                 r = route(ex, method, path, uri);
             } catch (ApiError e) {
-                r = error(e);
+                r = Answer.error(e);
             }
             send(ex, r, truncate);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             try {
-                send(ex, error(500, "1", "Simulator internal error: " + t, ""), false);
+                send(ex, Answer.error(500, "1", "Simulator internal error: " + t, ""), false);
             } catch (Throwable ignored) {
                 // headers may already be out
             }
@@ -314,11 +303,11 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    private Resp route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
+    private Answer route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
         String rawQuery = uri.getRawQuery();
         if (rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1) > MAX_URI_LENGTH) {
-            return error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
+            return Answer.error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
                     "Request-URI too long: more than " + MAX_URI_LENGTH + " bytes. Split the query into smaller requests.", "");
         }
         if (!path.startsWith("/api/")) {
@@ -326,7 +315,7 @@ public final class OntapSimulator implements AutoCloseable {
         }
         if (!authHeader.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
             stats.unauthorizedRequest();
-            Resp r = error(401, String.valueOf(OntapErrors.NOT_AUTHORIZED), "not authorized for that command", null);
+            Answer r = Answer.error(401, String.valueOf(OntapErrors.NOT_AUTHORIZED), "not authorized for that command", null);
             r.headers.put("WWW-Authenticate", "Basic realm=\"ONTAP simulator\"");
             return r;
         }
@@ -441,7 +430,7 @@ public final class OntapSimulator implements AutoCloseable {
         return j;
     }
 
-    private Resp getJob(String uuid, QueryParams params) {
+    private Answer getJob(String uuid, QueryParams params) {
         Query q = new Query(params, JOB_FIELDS);
         long now = System.currentTimeMillis();
         SimJob j = live(uuid, now);
@@ -449,10 +438,10 @@ public final class OntapSimulator implements AutoCloseable {
             throw ApiError.notFound("uuid");
         }
         j.settle(now);
-        return new Resp(200, q.project(j.toJson(now), null));
+        return new Answer(200, q.project(j.toJson(now), null));
     }
 
-    private Resp listJobs(QueryParams params) {
+    private Answer listJobs(QueryParams params) {
         Query q = new Query(params, JOB_FIELDS);
         long now = System.currentTimeMillis();
         Set<String> uuids = q.exactUuids();
@@ -481,10 +470,10 @@ public final class OntapSimulator implements AutoCloseable {
                 items.add(new Query.Item(j.seq, json));
             }
         }
-        return new Resp(200, q.answer(JOBS_PATH, items, List.of()));
+        return new Answer(200, q.answer(JOBS_PATH, items, List.of()));
     }
 
-    private Resp patchJob(String uuid, QueryParams params) {
+    private Answer patchJob(String uuid, QueryParams params) {
         long now = System.currentTimeMillis();
         SimJob j = live(uuid, now);
         if (j == null) {
@@ -498,7 +487,7 @@ public final class OntapSimulator implements AutoCloseable {
         }
         switch (j.patch(action, now)) {
             case OK:
-                return new Resp(200, JsonNodeFactory.instance.objectNode());
+                return new Answer(200, JsonNodeFactory.instance.objectNode());
             case TERMINAL:
                 throw new ApiError(400, OntapErrors.JOB_TERMINAL, "Job is already in a terminal state.", "uuid");
             case CANCEL_UNSUPPORTED:
@@ -514,7 +503,7 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ operations that start jobs
 
-    private Resp trigger(HttpExchange ex, String method, String path, int returnTimeout) throws InterruptedException {
+    private Answer trigger(HttpExchange ex, String method, String path, int returnTimeout) throws InterruptedException {
         String bodyText;
         try {
             bodyText = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -556,7 +545,7 @@ public final class OntapSimulator implements AutoCloseable {
             if (work != null) {
                 work.run();
             }
-            return new Resp(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
+            return new Answer(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
         }
         String svmName = defaultSvm;
         String svmUuid = null;
@@ -617,7 +606,7 @@ public final class OntapSimulator implements AutoCloseable {
             }
             out.put("num_records", started.size());
         }
-        return new Resp(done ? (method.equals("POST") ? 201 : 200) : 202, out);
+        return new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out);
     }
 
     /**
@@ -707,7 +696,7 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ other collections
 
-    private Resp getCollection(String path, QueryParams params) {
+    private Answer getCollection(String path, QueryParams params) {
         settlePending(System.currentTimeMillis());
         Map<String, Query.Item> c = collections.get(path);
         if (c != null) {
@@ -718,7 +707,7 @@ public final class OntapSimulator implements AutoCloseable {
                     items.add(i);
                 }
             }
-            return new Resp(200, q.answer(path, items, List.of("name")));
+            return new Answer(200, q.answer(path, items, List.of("name")));
         }
         int slash = path.lastIndexOf('/');
         String parent = path.substring(0, slash);
@@ -729,10 +718,10 @@ public final class OntapSimulator implements AutoCloseable {
             if (i == null) {
                 throw ApiError.notFound("uuid");
             }
-            return new Resp(200, new Query(params, null).project(i.json, null));
+            return new Answer(200, new Query(params, null).project(i.json, null));
         }
         Query q = new Query(params, null);
-        return new Resp(200, q.answer(path, List.of(), List.of("name")));
+        return new Answer(200, q.answer(path, List.of(), List.of("name")));
     }
 
     private void settlePending(long now) {
@@ -760,22 +749,22 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ control API
 
-    private Resp control(HttpExchange ex, String method, String path) throws IOException {
+    private Answer control(HttpExchange ex, String method, String path) throws IOException {
         String sub = path.substring(CONTROL.length());
         ObjectNode ok = JsonNodeFactory.instance.objectNode();
         switch (method + " " + sub) {
             case "GET /stats": {
                 ObjectNode o = JSON.valueToTree(stats.snapshot());
                 o.put("jobs_held", jobs.size());
-                return new Resp(200, o);
+                return new Answer(200, o);
             }
             case "POST /stats/reset":
                 stats.reset();
-                return new Resp(200, ok);
+                return new Answer(200, ok);
             case "GET /scenarios": {
                 ArrayNode a = ok.putArray("scenarios");
                 scenarios.forEach(s -> a.add(s.toString()));
-                return new Resp(200, ok);
+                return new Answer(200, ok);
             }
             case "POST /scenarios":
                 return addFromSpec(ex, Specs.ScenarioSpec.class, "scenario", spec -> {
@@ -785,11 +774,11 @@ public final class OntapSimulator implements AutoCloseable {
                 });
             case "DELETE /scenarios":
                 clearScenarios();
-                return new Resp(200, ok);
+                return new Answer(200, ok);
             case "GET /faults": {
                 ArrayNode a = ok.putArray("faults");
                 faults.forEach(f -> a.add(f.toString()));
-                return new Resp(200, ok);
+                return new Answer(200, ok);
             }
             case "POST /faults":
                 return addFromSpec(ex, Specs.FaultSpec.class, "fault", spec -> {
@@ -799,14 +788,14 @@ public final class OntapSimulator implements AutoCloseable {
                 });
             case "DELETE /faults":
                 clearFaults();
-                return new Resp(200, ok);
+                return new Answer(200, ok);
             default:
-                return error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
+                return Answer.error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
         }
     }
 
     /** A scenario or fault posted to the control API: parsed, checked, added; a bad key is named. */
-    private <S> Resp addFromSpec(HttpExchange ex, Class<S> type, String what, SpecAdder<S> add) throws IOException {
+    private <S> Answer addFromSpec(HttpExchange ex, Class<S> type, String what, SpecAdder<S> add) throws IOException {
         ObjectNode ok = JSON.createObjectNode();
         try {
             S spec = JSON.readValue(ex.getRequestBody(), type);
@@ -814,7 +803,7 @@ public final class OntapSimulator implements AutoCloseable {
                 return controlError("empty " + what, "");
             }
             ok.put("added", add.add(spec).toString());
-            return new Resp(201, ok);
+            return new Answer(201, ok);
         } catch (JsonProcessingException e) {
             Specs.SpecException se = Specs.describe(e);
             return controlError(se.getMessage(), se.key);
@@ -828,28 +817,13 @@ public final class OntapSimulator implements AutoCloseable {
         Object add(S spec);
     }
 
-    private static Resp controlError(String message, String key) {
-        return error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
+    private static Answer controlError(String message, String key) {
+        return Answer.error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
     }
 
     // ------------------------------------------------------------------ output
 
-    private static Resp error(ApiError e) {
-        return error(e.status, e.code, e.getMessage(), e.target);
-    }
-
-    private static Resp error(int status, String code, String message, String target) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        ObjectNode err = o.putObject("error");
-        err.put("message", message);
-        err.put("code", code);
-        if (target != null) {
-            err.put("target", target);
-        }
-        return new Resp(status, o);
-    }
-
-    private static void send(HttpExchange ex, Resp r, boolean truncate) throws IOException {
+    private static void send(HttpExchange ex, Answer r, boolean truncate) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(r.body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         r.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
