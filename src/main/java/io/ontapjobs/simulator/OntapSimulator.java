@@ -26,12 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -75,7 +73,6 @@ public final class OntapSimulator implements AutoCloseable {
     private static final String CONTROL = "/_simulator";
     private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Scenario DEFAULT_SCENARIO = Scenario.defaultScenario();
 
     private final int requestedPort;
     private final String bindAddress;
@@ -85,10 +82,8 @@ public final class OntapSimulator implements AutoCloseable {
     private final SSLContext tls;
     private final String nodeName;
     private final String defaultSvm;
-    private final Random random;
 
-    private final CopyOnWriteArrayList<Scenario> scenarios = new CopyOnWriteArrayList<>();
-    private final CopyOnWriteArrayList<Fault> faults = new CopyOnWriteArrayList<>();
+    private final Rules rules;
     private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
     /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
@@ -111,9 +106,9 @@ public final class OntapSimulator implements AutoCloseable {
         this.tls = b.tls;
         this.nodeName = b.nodeName;
         this.defaultSvm = b.defaultSvm;
-        this.random = new Random(b.seed);
-        this.scenarios.addAll(b.scenarios);
-        b.faults.forEach(f -> this.faults.add(f.fresh()));
+        this.rules = new Rules(b.seed);
+        rules.addScenarios(b.scenarios);
+        b.faults.forEach(rules::addFault);
         for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
             seed(e.getKey(), e.getValue());
         }
@@ -179,27 +174,27 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** Adds a scenario; scenarios added later take precedence over earlier ones. */
     public void addScenario(Scenario s) {
-        scenarios.add(java.util.Objects.requireNonNull(s));
+        rules.addScenario(s);
     }
 
     /** Removes every scenario: operations succeed after 1 s again. */
     public void clearScenarios() {
-        scenarios.clear();
+        rules.clearScenarios();
     }
 
     /** Adds a fault; faults added later are checked first. */
     public void addFault(Fault f) {
-        faults.add(f.fresh());
+        rules.addFault(f);
     }
 
     public void clearFaults() {
-        faults.clear();
+        rules.clearFaults();
     }
 
     /** Adds the scenarios, faults and collections of a scenario file. */
     public void load(ScenarioFile file) {
-        scenarios.addAll(file.scenarios());
-        file.faults().forEach(f -> faults.add(f.fresh()));
+        rules.addScenarios(file.scenarios());
+        file.faults().forEach(rules::addFault);
         file.collections().forEach(this::seed);
     }
 
@@ -261,7 +256,7 @@ public final class OntapSimulator implements AutoCloseable {
             }
             stats.request();
             boolean truncate = false;
-            Fault fault = pickFault(method, path);
+            Fault fault = rules.faultFor(method, path);
             if (fault != null) {
                 stats.fault();
                 switch (fault.kind()) {
@@ -378,39 +373,6 @@ public final class OntapSimulator implements AutoCloseable {
                 + MAX_RETURN_TIMEOUT + ").", "return_timeout");
     }
 
-    private Fault pickFault(String method, String path) {
-        if (faults.isEmpty()) {
-            return null;
-        }
-        for (int i = faults.size() - 1; i >= 0; i--) {
-            Fault f;
-            try {
-                f = faults.get(i);
-            } catch (IndexOutOfBoundsException e) {
-                continue; // cleared meanwhile
-            }
-            if (!f.matches(method, path) || f.exhausted()) {
-                continue;
-            }
-            if (f.probability() < 1.0) {
-                double draw;
-                synchronized (random) {
-                    draw = random.nextDouble();
-                }
-                if (draw >= f.probability()) {
-                    continue;
-                }
-            }
-            if (f.tryConsume()) {
-                if (f.exhausted()) {
-                    faults.remove(f);
-                }
-                return f;
-            }
-        }
-        return null;
-    }
-
     // ------------------------------------------------------------------ jobs API
 
     /** The job if present and not past retention (an expired one is removed). */
@@ -524,19 +486,7 @@ public final class OntapSimulator implements AutoCloseable {
             }
             body = (ObjectNode) parsed;
         }
-        Scenario sc = DEFAULT_SCENARIO;
-        for (int i = scenarios.size() - 1; i >= 0; i--) {
-            Scenario s;
-            try {
-                s = scenarios.get(i);
-            } catch (IndexOutOfBoundsException e) {
-                continue;
-            }
-            if (s.matches(method, path, bodyText) && s.claim()) {
-                sc = s;
-                break;
-            }
-        }
+        Scenario sc = rules.scenarioFor(method, path, bodyText);
         if (sc.triggerStatus() != 0) {
             throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
         }
@@ -763,7 +713,7 @@ public final class OntapSimulator implements AutoCloseable {
                 return new Answer(200, ok);
             case "GET /scenarios": {
                 ArrayNode a = ok.putArray("scenarios");
-                scenarios.forEach(s -> a.add(s.toString()));
+                rules.scenarios().forEach(s -> a.add(s.toString()));
                 return new Answer(200, ok);
             }
             case "POST /scenarios":
@@ -777,7 +727,7 @@ public final class OntapSimulator implements AutoCloseable {
                 return new Answer(200, ok);
             case "GET /faults": {
                 ArrayNode a = ok.putArray("faults");
-                faults.forEach(f -> a.add(f.toString()));
+                rules.faults().forEach(f -> a.add(f.toString()));
                 return new Answer(200, ok);
             }
             case "POST /faults":
