@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on
@@ -71,7 +69,6 @@ public final class OntapSimulator implements AutoCloseable {
             "start_time", "end_time", "node", "node.name", "svm", "svm.name", "svm.uuid", "svm._links", "_links", "_links.self");
     private static final String JOBS_PATH = "/api/cluster/jobs";
     private static final String CONTROL = "/_simulator";
-    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final int requestedPort;
@@ -88,8 +85,9 @@ public final class OntapSimulator implements AutoCloseable {
     private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
     /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
     private final List<SimJob> active = new ArrayList<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Query.Item>> collections = new ConcurrentHashMap<>();
+    /** One creation order for jobs and records: listings and their paging cursors follow it. */
     private final AtomicLong seq = new AtomicLong();
+    private final RecordStore records = new RecordStore(seq);
     private final SimulatorStats stats = new SimulatorStats();
 
     private HttpServer server;
@@ -225,12 +223,11 @@ public final class OntapSimulator implements AutoCloseable {
     /** Records of a collection (e.g. {@code /api/storage/volumes}) in creation order. */
     public List<ObjectNode> records(String collectionPath) {
         settlePending(System.currentTimeMillis());
-        Map<String, Query.Item> c = collections.get(normalize(collectionPath));
-        List<ObjectNode> out = new ArrayList<>();
-        if (c != null) {
-            c.values().stream().sorted((a, b) -> Long.compare(a.seq, b.seq)).forEach(i -> out.add(i.json.deepCopy()));
-        }
-        return out;
+        return records.list(normalize(collectionPath));
+    }
+
+    private void seed(String collectionPath, List<ObjectNode> list) {
+        records.seed(normalize(collectionPath), list);
     }
 
     @Override
@@ -340,7 +337,8 @@ public final class OntapSimulator implements AutoCloseable {
         }
         switch (method) {
             case "GET":
-                return getCollection(path, params);
+                settlePending(System.currentTimeMillis()); // records show what every job succeeded by now did
+                return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
             case "DELETE":
@@ -490,7 +488,7 @@ public final class OntapSimulator implements AutoCloseable {
         if (sc.triggerStatus() != 0) {
             throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
         }
-        Runnable work = mutation(method, path, body);
+        Runnable work = records.mutation(method, path, body);
         if (sc.synchronousStatus() != 0) {
             if (work != null) {
                 work.run();
@@ -570,108 +568,6 @@ public final class OntapSimulator implements AutoCloseable {
             active.removeIf(j -> j.state(now).terminal());
             stats.activeJobs(active.size());
         }
-    }
-
-    /** What a successful operation does to the in-memory collections, or null. */
-    private Runnable mutation(String method, String path, ObjectNode body) {
-        switch (method) {
-            case "POST": {
-                ObjectNode rec = body == null ? JsonNodeFactory.instance.objectNode() : body.deepCopy();
-                if (!rec.path("uuid").isTextual()) {
-                    rec.put("uuid", UUID.randomUUID().toString());
-                }
-                return () -> addRecord(path, rec);
-            }
-            case "PATCH": {
-                if (body == null) {
-                    return null;
-                }
-                ObjectNode changes = body.deepCopy();
-                return () -> {
-                    int slash = path.lastIndexOf('/');
-                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
-                    if (c != null) {
-                        c.computeIfPresent(path.substring(slash + 1), (k, item) -> {
-                            ObjectNode merged = item.json.deepCopy();
-                            merge(merged, changes);
-                            merged.put("uuid", k);
-                            return new Query.Item(item.seq, merged);
-                        });
-                    }
-                };
-            }
-            default:
-                return () -> {
-                    int slash = path.lastIndexOf('/');
-                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
-                    if (c != null) {
-                        c.remove(path.substring(slash + 1));
-                    }
-                };
-        }
-    }
-
-    private static void merge(ObjectNode into, ObjectNode changes) {
-        Iterator<Map.Entry<String, JsonNode>> it = changes.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode old = into.get(e.getKey());
-            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
-                merge((ObjectNode) old, (ObjectNode) e.getValue());
-            } else {
-                into.set(e.getKey(), e.getValue());
-            }
-        }
-    }
-
-    private void seed(String path, List<ObjectNode> records) {
-        String p = normalize(path);
-        collections.computeIfAbsent(p, k -> new ConcurrentHashMap<>());
-        for (ObjectNode r : records) {
-            ObjectNode rec = r.deepCopy();
-            if (!rec.path("uuid").isTextual()) {
-                rec.put("uuid", UUID.randomUUID().toString());
-            }
-            addRecord(p, rec);
-        }
-    }
-
-    private void addRecord(String collection, ObjectNode rec) {
-        String uuid = rec.get("uuid").asText();
-        ObjectNode r = rec.deepCopy();
-        r.remove("_links");
-        r.putObject("_links").putObject("self").put("href", collection + "/" + uuid);
-        collections.computeIfAbsent(collection, k -> new ConcurrentHashMap<>()).put(uuid, new Query.Item(seq.incrementAndGet(), r));
-    }
-
-    // ------------------------------------------------------------------ other collections
-
-    private Answer getCollection(String path, QueryParams params) {
-        settlePending(System.currentTimeMillis());
-        Map<String, Query.Item> c = collections.get(path);
-        if (c != null) {
-            Query q = new Query(params, null);
-            List<Query.Item> items = new ArrayList<>();
-            for (Query.Item i : c.values()) {
-                if (q.matches(i.json)) {
-                    items.add(i);
-                }
-            }
-            return new Answer(200, q.answer(path, items, List.of("name")));
-        }
-        int slash = path.lastIndexOf('/');
-        String parent = path.substring(0, slash);
-        String last = path.substring(slash + 1);
-        Map<String, Query.Item> pc = collections.get(parent);
-        if (pc != null || UUID_LIKE.matcher(last).matches()) {
-            Query.Item i = pc == null ? null : pc.get(last);
-            if (i == null) {
-                throw ApiError.notFound("uuid");
-            }
-            return new Answer(200, new Query(params, null).project(i.json, null));
-        }
-        Query q = new Query(params, null);
-        return new Answer(200, q.answer(path, List.of(), List.of("name")));
     }
 
     private void settlePending(long now) {
