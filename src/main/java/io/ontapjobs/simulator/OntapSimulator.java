@@ -25,10 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,31 +61,22 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    static final Set<String> JOB_FIELDS = Set.of("uuid", "description", "state", "message", "code", "error", "error.code",
-            "error.message", "error.target", "error.arguments", "error.arguments.code", "error.arguments.message",
-            "start_time", "end_time", "node", "node.name", "svm", "svm.name", "svm.uuid", "svm._links", "_links", "_links.self");
-    private static final String JOBS_PATH = "/api/cluster/jobs";
     private static final String CONTROL = "/_simulator";
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final int requestedPort;
     private final String bindAddress;
     private final String authHeader;
-    private final long retentionMs;
     private final int threads;
     private final SSLContext tls;
-    private final String nodeName;
     private final String defaultSvm;
 
     private final Rules rules;
-    private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
-    /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
-    private final List<SimJob> active = new ArrayList<>();
     /** One creation order for jobs and records: listings and their paging cursors follow it. */
     private final AtomicLong seq = new AtomicLong();
     private final RecordStore records = new RecordStore(seq);
     private final SimulatorStats stats = new SimulatorStats();
+    private final JobTable jobs;
 
     private HttpServer server;
     private ThreadPoolExecutor executor;
@@ -99,10 +87,9 @@ public final class OntapSimulator implements AutoCloseable {
         this.requestedPort = b.port;
         this.bindAddress = b.bindAddress;
         this.authHeader = "Basic " + Base64.getEncoder().encodeToString((b.username + ":" + b.password).getBytes(StandardCharsets.UTF_8));
-        this.retentionMs = b.retention.toMillis();
         this.threads = b.threads;
         this.tls = b.tls;
-        this.nodeName = b.nodeName;
+        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
         this.defaultSvm = b.defaultSvm;
         this.rules = new Rules(b.seed);
         rules.addScenarios(b.scenarios);
@@ -148,8 +135,8 @@ public final class OntapSimulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(50, Math.min(5000, retentionMs / 4));
-        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        long every = jobs.sweepEveryMs();
+        sweeper.scheduleWithFixedDelay(jobs::sweep, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -202,17 +189,12 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** The full job object as ONTAP would answer it now, or empty if unknown or already deleted. */
     public Optional<ObjectNode> job(String uuid) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        return j == null ? Optional.empty() : Optional.of(j.toJson(now));
+        return jobs.job(uuid);
     }
 
     /** The job's true end, to the millisecond (ONTAP's end_time has one-second precision): for measurements. */
     public Optional<java.time.Instant> endInstant(String uuid) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        long end = j == null ? -1 : j.endMs(now);
-        return end < 0 ? Optional.empty() : Optional.of(java.time.Instant.ofEpochMilli(end));
+        return jobs.endInstant(uuid);
     }
 
     /** Number of jobs held (not yet deleted). */
@@ -222,7 +204,7 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** Records of a collection (e.g. {@code /api/storage/volumes}) in creation order. */
     public List<ObjectNode> records(String collectionPath) {
-        settlePending(System.currentTimeMillis());
+        jobs.settlePending(System.currentTimeMillis());
         return records.list(normalize(collectionPath));
     }
 
@@ -313,31 +295,31 @@ public final class OntapSimulator implements AutoCloseable {
         }
         QueryParams params = new QueryParams(rawQuery);
         int returnTimeout = returnTimeout(params);
-        if (path.equals(JOBS_PATH)) {
+        if (path.equals(JobTable.PATH)) {
             if (!method.equals("GET")) {
                 throw methodNotAllowed(method, path);
             }
             stats.jobListGet();
-            return listJobs(params);
+            return new Answer(200, jobs.list(params));
         }
-        if (path.startsWith(JOBS_PATH + "/")) {
-            String uuid = path.substring(JOBS_PATH.length() + 1);
+        if (path.startsWith(JobTable.PATH + "/")) {
+            String uuid = path.substring(JobTable.PATH.length() + 1);
             if (uuid.contains("/")) {
                 throw new ApiError(404, OntapErrors.API_NOT_FOUND, "API not found: " + path, "");
             }
             if (method.equals("GET")) {
                 stats.jobGet();
-                return getJob(uuid, params);
+                return new Answer(200, jobs.get(uuid, params));
             }
             if (method.equals("PATCH")) {
                 stats.jobPatch();
-                return patchJob(uuid, params);
+                return new Answer(200, jobs.patch(uuid, params));
             }
             throw methodNotAllowed(method, path);
         }
         switch (method) {
             case "GET":
-                settlePending(System.currentTimeMillis()); // records show what every job succeeded by now did
+                jobs.settlePending(System.currentTimeMillis()); // records show what every job succeeded by now did
                 return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
@@ -369,96 +351,6 @@ public final class OntapSimulator implements AutoCloseable {
         }
         throw new ApiError(400, OntapErrors.INVALID_VALUE, "The value \"" + v + "\" is invalid for field \"return_timeout\" (0 - "
                 + MAX_RETURN_TIMEOUT + ").", "return_timeout");
-    }
-
-    // ------------------------------------------------------------------ jobs API
-
-    /** The job if present and not past retention (an expired one is removed). */
-    private SimJob live(String uuid, long now) {
-        SimJob j = jobs.get(uuid);
-        if (j == null) {
-            j = jobs.get(uuid.toLowerCase());
-        }
-        if (j == null) {
-            return null;
-        }
-        if (j.expired(now, retentionMs)) {
-            j.settle(now);
-            jobs.remove(j.uuid, j);
-            return null;
-        }
-        return j;
-    }
-
-    private Answer getJob(String uuid, QueryParams params) {
-        Query q = new Query(params, JOB_FIELDS);
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        if (j == null) {
-            throw ApiError.notFound("uuid");
-        }
-        j.settle(now);
-        return new Answer(200, q.project(j.toJson(now), null));
-    }
-
-    private Answer listJobs(QueryParams params) {
-        Query q = new Query(params, JOB_FIELDS);
-        long now = System.currentTimeMillis();
-        Set<String> uuids = q.exactUuids();
-        Iterable<SimJob> candidates;
-        if (uuids != null) {
-            List<SimJob> l = new ArrayList<>(uuids.size());
-            for (String u : uuids) {
-                SimJob j = jobs.get(u);
-                if (j != null) {
-                    l.add(j);
-                }
-            }
-            candidates = l;
-        } else {
-            candidates = jobs.values();
-        }
-        List<Query.Item> items = new ArrayList<>();
-        for (SimJob j : candidates) {
-            if (j.expired(now, retentionMs)) {
-                j.settle(now);
-                jobs.remove(j.uuid, j);
-                continue;
-            }
-            ObjectNode json = j.toJson(now);
-            if (q.matches(json)) {
-                items.add(new Query.Item(j.seq, json));
-            }
-        }
-        return new Answer(200, q.answer(JOBS_PATH, items, List.of()));
-    }
-
-    private Answer patchJob(String uuid, QueryParams params) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        if (j == null) {
-            throw ApiError.notFound("uuid");
-        }
-        String action = params.get("action");
-        if (action == null || !(action.equals("pause") || action.equals("resume") || action.equals("cancel"))) {
-            throw new ApiError(400, OntapErrors.INVALID_VALUE, action == null
-                    ? "Missing value for \"action\": use pause, resume or cancel."
-                    : "The value \"" + action + "\" is invalid for field \"action\" (pause, resume, cancel).", "action");
-        }
-        switch (j.patch(action, now)) {
-            case OK:
-                return new Answer(200, JsonNodeFactory.instance.objectNode());
-            case TERMINAL:
-                throw new ApiError(400, OntapErrors.JOB_TERMINAL, "Job is already in a terminal state.", "uuid");
-            case CANCEL_UNSUPPORTED:
-                throw new ApiError(400, OntapErrors.JOB_CANCEL_UNSUPPORTED, "This job does not support cancel.", "action");
-            case PAUSE_UNSUPPORTED:
-                throw new ApiError(400, OntapErrors.JOB_PAUSE_UNSUPPORTED, "This job does not support pause.", "action");
-            case NOT_RUNNING:
-                throw new ApiError(400, OntapErrors.JOB_NOT_RUNNING, "The specified job is not currently running.", "uuid");
-            default:
-                throw new ApiError(400, OntapErrors.JOB_IS_RUNNING, "The specified job is running.", "uuid");
-        }
     }
 
     // ------------------------------------------------------------------ operations that start jobs
@@ -507,17 +399,7 @@ public final class OntapSimulator implements AutoCloseable {
             svmUuid = UUID.nameUUIDFromBytes(("svm:" + svmName).getBytes(StandardCharsets.UTF_8)).toString();
         }
         long now = System.currentTimeMillis();
-        List<SimJob> started = new ArrayList<>(sc.jobs());
-        for (int i = 0; i < sc.jobs(); i++) {
-            SimJob j = new SimJob(UUID.randomUUID().toString(), seq.incrementAndGet(), method + " " + path, nodeName, svmName, svmUuid, sc, now);
-            if (i == 0 && work != null) {
-                j.onSuccess = work;
-                pending.add(j);
-            }
-            jobs.put(j.uuid, j);
-            started.add(j);
-        }
-        countActive(started);
+        List<SimJob> started = jobs.start(method + " " + path, svmName, svmUuid, sc, work, now);
         boolean done = false;
         if (returnTimeout >= 0) {
             long deadline = now + returnTimeout * 1000L;
@@ -555,42 +437,6 @@ public final class OntapSimulator implements AutoCloseable {
             out.put("num_records", started.size());
         }
         return new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out);
-    }
-
-    /**
-     * Jobs only start here and end by the clock, so the number unfinished peaks right after a start: counting then
-     * (only the unfinished ones, not every job held) gives the exact peak.
-     */
-    private void countActive(List<SimJob> started) {
-        synchronized (active) {
-            long now = System.currentTimeMillis(); // read under the lock: concurrent starts count in clock order
-            active.addAll(started);
-            active.removeIf(j -> j.state(now).terminal());
-            stats.activeJobs(active.size());
-        }
-    }
-
-    private void settlePending(long now) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        pending.removeIf(j -> j.settle(now));
-    }
-
-    private void sweep() {
-        try {
-            long now = System.currentTimeMillis();
-            settlePending(now);
-            jobs.values().removeIf(j -> {
-                if (j.expired(now, retentionMs)) {
-                    j.settle(now);
-                    return true;
-                }
-                return false;
-            });
-        } catch (Throwable ignored) {
-            // keep sweeping
-        }
     }
 
     // ------------------------------------------------------------------ control API
