@@ -2,7 +2,6 @@ package io.ontapjobs.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -25,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,7 +67,6 @@ public final class OntapSimulator implements AutoCloseable {
     private final String authHeader;
     private final int threads;
     private final SSLContext tls;
-    private final String defaultSvm;
 
     private final Rules rules;
     /** One creation order for jobs and records: listings and their paging cursors follow it. */
@@ -77,11 +74,11 @@ public final class OntapSimulator implements AutoCloseable {
     private final RecordStore records = new RecordStore(seq);
     private final SimulatorStats stats = new SimulatorStats();
     private final JobTable jobs;
+    private final Triggers triggers;
 
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService sweeper;
-    private volatile boolean closed;
 
     private OntapSimulator(Builder b) {
         this.requestedPort = b.port;
@@ -90,8 +87,8 @@ public final class OntapSimulator implements AutoCloseable {
         this.threads = b.threads;
         this.tls = b.tls;
         this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
-        this.defaultSvm = b.defaultSvm;
         this.rules = new Rules(b.seed);
+        this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
         rules.addScenarios(b.scenarios);
         b.faults.forEach(rules::addFault);
         for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
@@ -214,7 +211,7 @@ public final class OntapSimulator implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closed = true;
+        triggers.stopWaiting();
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();
@@ -325,7 +322,7 @@ public final class OntapSimulator implements AutoCloseable {
             case "PATCH":
             case "DELETE":
                 stats.trigger();
-                return trigger(ex, method, path, returnTimeout);
+                return triggers.answer(method, path, ex.getRequestBody(), returnTimeout);
             default:
                 throw methodNotAllowed(method, path);
         }
@@ -351,92 +348,6 @@ public final class OntapSimulator implements AutoCloseable {
         }
         throw new ApiError(400, OntapErrors.INVALID_VALUE, "The value \"" + v + "\" is invalid for field \"return_timeout\" (0 - "
                 + MAX_RETURN_TIMEOUT + ").", "return_timeout");
-    }
-
-    // ------------------------------------------------------------------ operations that start jobs
-
-    private Answer trigger(HttpExchange ex, String method, String path, int returnTimeout) throws InterruptedException {
-        String bodyText;
-        try {
-            bodyText = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ObjectNode body = null;
-        if (!bodyText.isBlank()) {
-            JsonNode parsed;
-            try {
-                parsed = JSON.readTree(bodyText);
-            } catch (JsonProcessingException e) {
-                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: " + firstLine(e.getOriginalMessage())
-                        + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""), "body");
-            }
-            if (parsed != null && !parsed.isObject()) {
-                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: the request body must be a JSON object.", "body");
-            }
-            body = (ObjectNode) parsed;
-        }
-        Scenario sc = rules.scenarioFor(method, path, bodyText);
-        if (sc.triggerStatus() != 0) {
-            throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
-        }
-        Runnable work = records.mutation(method, path, body);
-        if (sc.synchronousStatus() != 0) {
-            if (work != null) {
-                work.run();
-            }
-            return new Answer(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
-        }
-        String svmName = defaultSvm;
-        String svmUuid = null;
-        if (body != null && body.path("svm").isObject()) {
-            svmName = body.path("svm").path("name").asText(svmName);
-            if (body.path("svm").path("uuid").isTextual()) {
-                svmUuid = body.path("svm").path("uuid").asText();
-            }
-        }
-        if (svmUuid == null) {
-            svmUuid = UUID.nameUUIDFromBytes(("svm:" + svmName).getBytes(StandardCharsets.UTF_8)).toString();
-        }
-        long now = System.currentTimeMillis();
-        List<SimJob> started = jobs.start(method + " " + path, svmName, svmUuid, sc, work, now);
-        boolean done = false;
-        if (returnTimeout >= 0) {
-            long deadline = now + returnTimeout * 1000L;
-            while (true) {
-                long t = System.currentTimeMillis();
-                done = true;
-                for (SimJob j : started) {
-                    if (!j.state(t).terminal()) {
-                        done = false;
-                        break;
-                    }
-                }
-                if (done || t >= deadline || closed) {
-                    break;
-                }
-                Thread.sleep(Math.min(10, deadline - t));
-            }
-        }
-        long t = System.currentTimeMillis();
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        if (started.size() == 1) {
-            SimJob j = started.get(0);
-            if (done) {
-                j.settle(t);
-            }
-            out.set("job", done ? j.toJson(t) : j.link());
-        } else {
-            ArrayNode arr = out.putArray("jobs");
-            for (SimJob j : started) {
-                if (done) {
-                    j.settle(t);
-                }
-                arr.add(done ? j.toJson(t) : j.link());
-            }
-            out.put("num_records", started.size());
-        }
-        return new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out);
     }
 
     // ------------------------------------------------------------------ control API
@@ -537,14 +448,6 @@ public final class OntapSimulator implements AutoCloseable {
             p = p.substring(0, p.length() - 1);
         }
         return p;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     // ------------------------------------------------------------------ builder
