@@ -1,10 +1,6 @@
 package io.ontapjobs.simulator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -59,8 +55,7 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    private static final String CONTROL = "/_simulator";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int requestedPort;
     private final String bindAddress;
@@ -75,6 +70,7 @@ public final class OntapSimulator implements AutoCloseable {
     private final SimulatorStats stats = new SimulatorStats();
     private final JobTable jobs;
     private final Triggers triggers;
+    private final ControlApi control;
 
     private HttpServer server;
     private ThreadPoolExecutor executor;
@@ -89,6 +85,7 @@ public final class OntapSimulator implements AutoCloseable {
         this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
         this.rules = new Rules(b.seed);
         this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
+        this.control = new ControlApi(rules, stats, jobs);
         rules.addScenarios(b.scenarios);
         b.faults.forEach(rules::addFault);
         for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
@@ -226,8 +223,8 @@ public final class OntapSimulator implements AutoCloseable {
             String method = ex.getRequestMethod().toUpperCase();
             URI uri = ex.getRequestURI();
             String path = normalize(uri.getPath() == null ? "/" : uri.getPath());
-            if (path.equals(CONTROL) || path.startsWith(CONTROL + "/")) {
-                send(ex, control(ex, method, path), false);
+            if (ControlApi.serves(path)) {
+                send(ex, control.answer(method, path, ex.getRequestBody()), false);
                 return;
             }
             stats.request();
@@ -348,80 +345,6 @@ public final class OntapSimulator implements AutoCloseable {
         }
         throw new ApiError(400, OntapErrors.INVALID_VALUE, "The value \"" + v + "\" is invalid for field \"return_timeout\" (0 - "
                 + MAX_RETURN_TIMEOUT + ").", "return_timeout");
-    }
-
-    // ------------------------------------------------------------------ control API
-
-    private Answer control(HttpExchange ex, String method, String path) throws IOException {
-        String sub = path.substring(CONTROL.length());
-        ObjectNode ok = JsonNodeFactory.instance.objectNode();
-        switch (method + " " + sub) {
-            case "GET /stats": {
-                ObjectNode o = JSON.valueToTree(stats.snapshot());
-                o.put("jobs_held", jobs.size());
-                return new Answer(200, o);
-            }
-            case "POST /stats/reset":
-                stats.reset();
-                return new Answer(200, ok);
-            case "GET /scenarios": {
-                ArrayNode a = ok.putArray("scenarios");
-                rules.scenarios().forEach(s -> a.add(s.toString()));
-                return new Answer(200, ok);
-            }
-            case "POST /scenarios":
-                return addFromSpec(ex, Specs.ScenarioSpec.class, "scenario", spec -> {
-                    Scenario sc = Specs.toScenario(spec, "");
-                    addScenario(sc);
-                    return sc;
-                });
-            case "DELETE /scenarios":
-                clearScenarios();
-                return new Answer(200, ok);
-            case "GET /faults": {
-                ArrayNode a = ok.putArray("faults");
-                rules.faults().forEach(f -> a.add(f.toString()));
-                return new Answer(200, ok);
-            }
-            case "POST /faults":
-                return addFromSpec(ex, Specs.FaultSpec.class, "fault", spec -> {
-                    Fault f = Specs.toFault(spec, "");
-                    addFault(f);
-                    return f;
-                });
-            case "DELETE /faults":
-                clearFaults();
-                return new Answer(200, ok);
-            default:
-                return Answer.error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
-        }
-    }
-
-    /** A scenario or fault posted to the control API: parsed, checked, added; a bad key is named. */
-    private <S> Answer addFromSpec(HttpExchange ex, Class<S> type, String what, SpecAdder<S> add) throws IOException {
-        ObjectNode ok = JSON.createObjectNode();
-        try {
-            S spec = JSON.readValue(ex.getRequestBody(), type);
-            if (spec == null) {
-                return controlError("empty " + what, "");
-            }
-            ok.put("added", add.add(spec).toString());
-            return new Answer(201, ok);
-        } catch (JsonProcessingException e) {
-            Specs.SpecException se = Specs.describe(e);
-            return controlError(se.getMessage(), se.key);
-        } catch (Specs.SpecException e) {
-            return controlError(e.getMessage(), e.key);
-        }
-    }
-
-    @FunctionalInterface
-    private interface SpecAdder<S> {
-        Object add(S spec);
-    }
-
-    private static Answer controlError(String message, String key) {
-        return Answer.error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
     }
 
     // ------------------------------------------------------------------ output
