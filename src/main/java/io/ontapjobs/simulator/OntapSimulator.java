@@ -29,8 +29,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on
- * plain HTTP with the JDK's built-in server. Jobs are not threads: their state is derived from the clock when read.
+ * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on the
+ * JDK's built-in HTTP server. Jobs are not threads: their state is derived from the clock when read.
+ *
+ * <p>This class is the public face: the builder, the server's lifecycle, and routing (faults, URI length,
+ * authentication, methods) to the parts that answer: {@link JobTable} for the jobs endpoint, {@link Triggers} for
+ * requests that start operations, {@link RecordStore} for other collections, {@link ControlApi} for
+ * {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult.
  *
  * <pre>{@code
  * try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start()) {
@@ -63,11 +68,11 @@ public final class OntapSimulator implements AutoCloseable {
     private final int threads;
     private final SSLContext tls;
 
-    private final Rules rules;
+    private final SimulatorStats stats = new SimulatorStats();
     /** One creation order for jobs and records: listings and their paging cursors follow it. */
     private final AtomicLong seq = new AtomicLong();
     private final RecordStore records = new RecordStore(seq);
-    private final SimulatorStats stats = new SimulatorStats();
+    private final Rules rules;
     private final JobTable jobs;
     private final Triggers triggers;
     private final ControlApi control;
@@ -82,8 +87,8 @@ public final class OntapSimulator implements AutoCloseable {
         this.authHeader = "Basic " + Base64.getEncoder().encodeToString((b.username + ":" + b.password).getBytes(StandardCharsets.UTF_8));
         this.threads = b.threads;
         this.tls = b.tls;
-        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
         this.rules = new Rules(b.seed);
+        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
         this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
         this.control = new ControlApi(rules, stats, jobs);
         rules.addScenarios(b.scenarios);
@@ -365,6 +370,7 @@ public final class OntapSimulator implements AutoCloseable {
         os.close();
     }
 
+    /** {@code /api/x/} and {@code /api/x} are the same resource: trailing slashes go, except the root's. */
     private static String normalize(String path) {
         String p = path;
         while (p.length() > 1 && p.endsWith("/")) {
