@@ -1,11 +1,6 @@
 package io.ontapjobs.simulator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -21,17 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,11 +27,15 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
- * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on
- * plain HTTP with the JDK's built-in server. Jobs are not threads: their state is derived from the clock when read.
+ * An ONTAP REST simulator for asynchronous operations and the cluster jobs API ({@code /api/cluster/jobs}), on the
+ * JDK's built-in HTTP server. Jobs are not threads: their state is derived from the clock when read.
+ *
+ * <p>This class is the public face: the builder, the server's lifecycle, and routing (faults, URI length,
+ * authentication, methods) to the parts that answer: {@link JobTable} for the jobs endpoint, {@link Triggers} for
+ * requests that start operations, {@link RecordStore} for other collections, {@link ControlApi} for
+ * {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult.
  *
  * <pre>{@code
  * try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start()) {
@@ -68,52 +60,39 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    static final Set<String> JOB_FIELDS = Set.of("uuid", "description", "state", "message", "code", "error", "error.code",
-            "error.message", "error.target", "error.arguments", "error.arguments.code", "error.arguments.message",
-            "start_time", "end_time", "node", "node.name", "svm", "svm.name", "svm.uuid", "svm._links", "_links", "_links.self");
-    private static final String JOBS_PATH = "/api/cluster/jobs";
-    private static final String CONTROL = "/_simulator";
-    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Scenario DEFAULT_SCENARIO = Scenario.defaultScenario();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int requestedPort;
     private final String bindAddress;
     private final String authHeader;
-    private final long retentionMs;
     private final int threads;
     private final SSLContext tls;
-    private final String nodeName;
-    private final String defaultSvm;
-    private final Random random;
 
-    private final CopyOnWriteArrayList<Scenario> scenarios = new CopyOnWriteArrayList<>();
-    private final CopyOnWriteArrayList<Fault> faults = new CopyOnWriteArrayList<>();
-    private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<SimJob> pending = new ConcurrentLinkedQueue<>();
-    /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
-    private final List<SimJob> active = new ArrayList<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Query.Item>> collections = new ConcurrentHashMap<>();
-    private final AtomicLong seq = new AtomicLong();
     private final SimulatorStats stats = new SimulatorStats();
+    /** One creation order for jobs and records: listings and their paging cursors follow it. */
+    private final AtomicLong seq = new AtomicLong();
+    private final RecordStore records = new RecordStore(seq);
+    private final Rules rules;
+    private final JobTable jobs;
+    private final Triggers triggers;
+    private final ControlApi control;
 
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService sweeper;
-    private volatile boolean closed;
 
     private OntapSimulator(Builder b) {
         this.requestedPort = b.port;
         this.bindAddress = b.bindAddress;
         this.authHeader = "Basic " + Base64.getEncoder().encodeToString((b.username + ":" + b.password).getBytes(StandardCharsets.UTF_8));
-        this.retentionMs = b.retention.toMillis();
         this.threads = b.threads;
         this.tls = b.tls;
-        this.nodeName = b.nodeName;
-        this.defaultSvm = b.defaultSvm;
-        this.random = new Random(b.seed);
-        this.scenarios.addAll(b.scenarios);
-        b.faults.forEach(f -> this.faults.add(f.fresh()));
+        this.rules = new Rules(b.seed);
+        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
+        this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
+        this.control = new ControlApi(rules, stats, jobs);
+        rules.addScenarios(b.scenarios);
+        b.faults.forEach(rules::addFault);
         for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
             seed(e.getKey(), e.getValue());
         }
@@ -155,8 +134,8 @@ public final class OntapSimulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(50, Math.min(5000, retentionMs / 4));
-        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        long every = jobs.sweepEveryMs();
+        sweeper.scheduleWithFixedDelay(jobs::sweep, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -179,27 +158,27 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** Adds a scenario; scenarios added later take precedence over earlier ones. */
     public void addScenario(Scenario s) {
-        scenarios.add(java.util.Objects.requireNonNull(s));
+        rules.addScenario(s);
     }
 
     /** Removes every scenario: operations succeed after 1 s again. */
     public void clearScenarios() {
-        scenarios.clear();
+        rules.clearScenarios();
     }
 
     /** Adds a fault; faults added later are checked first. */
     public void addFault(Fault f) {
-        faults.add(f.fresh());
+        rules.addFault(f);
     }
 
     public void clearFaults() {
-        faults.clear();
+        rules.clearFaults();
     }
 
     /** Adds the scenarios, faults and collections of a scenario file. */
     public void load(ScenarioFile file) {
-        scenarios.addAll(file.scenarios());
-        file.faults().forEach(f -> faults.add(f.fresh()));
+        rules.addScenarios(file.scenarios());
+        file.faults().forEach(rules::addFault);
         file.collections().forEach(this::seed);
     }
 
@@ -209,17 +188,12 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** The full job object as ONTAP would answer it now, or empty if unknown or already deleted. */
     public Optional<ObjectNode> job(String uuid) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        return j == null ? Optional.empty() : Optional.of(j.toJson(now));
+        return jobs.job(uuid);
     }
 
     /** The job's true end, to the millisecond (ONTAP's end_time has one-second precision): for measurements. */
     public Optional<java.time.Instant> endInstant(String uuid) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        long end = j == null ? -1 : j.endMs(now);
-        return end < 0 ? Optional.empty() : Optional.of(java.time.Instant.ofEpochMilli(end));
+        return jobs.endInstant(uuid);
     }
 
     /** Number of jobs held (not yet deleted). */
@@ -229,18 +203,17 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** Records of a collection (e.g. {@code /api/storage/volumes}) in creation order. */
     public List<ObjectNode> records(String collectionPath) {
-        settlePending(System.currentTimeMillis());
-        Map<String, Query.Item> c = collections.get(normalize(collectionPath));
-        List<ObjectNode> out = new ArrayList<>();
-        if (c != null) {
-            c.values().stream().sorted((a, b) -> Long.compare(a.seq, b.seq)).forEach(i -> out.add(i.json.deepCopy()));
-        }
-        return out;
+        jobs.settlePending(System.currentTimeMillis());
+        return records.list(normalize(collectionPath));
+    }
+
+    private void seed(String collectionPath, List<ObjectNode> list) {
+        records.seed(normalize(collectionPath), list);
     }
 
     @Override
     public synchronized void close() {
-        closed = true;
+        triggers.stopWaiting();
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();
@@ -250,29 +223,18 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ request handling
 
-    private static final class Resp {
-        final int status;
-        final JsonNode body;
-        final Map<String, String> headers = new LinkedHashMap<>();
-
-        Resp(int status, JsonNode body) {
-            this.status = status;
-            this.body = body;
-        }
-    }
-
     private void handle(HttpExchange ex) {
         try {
             String method = ex.getRequestMethod().toUpperCase();
             URI uri = ex.getRequestURI();
             String path = normalize(uri.getPath() == null ? "/" : uri.getPath());
-            if (path.equals(CONTROL) || path.startsWith(CONTROL + "/")) {
-                send(ex, control(ex, method, path), false);
+            if (ControlApi.serves(path)) {
+                send(ex, control.answer(method, path, ex.getRequestBody()), false);
                 return;
             }
             stats.request();
             boolean truncate = false;
-            Fault fault = pickFault(method, path);
+            Fault fault = rules.faultFor(method, path);
             if (fault != null) {
                 stats.fault();
                 switch (fault.kind()) {
@@ -280,7 +242,7 @@ public final class OntapSimulator implements AutoCloseable {
                         ex.close(); // no response headers sent: the server closes the connection
                         return;
                     case STATUS:
-                        Resp r = error(fault.status(), fault.errorCode(), fault.errorMessage(), "");
+                        Answer r = Answer.error(fault.status(), fault.errorCode(), fault.errorMessage(), "");
                         if (fault.retryAfter() != null) {
                             long ms = fault.retryAfter().toMillis();
                             r.headers.put("Retry-After", String.valueOf((ms + 999) / 1000));
@@ -294,18 +256,18 @@ public final class OntapSimulator implements AutoCloseable {
                         truncate = true;
                 }
             }
-            Resp r;
+            Answer r;
             try {
                 r = route(ex, method, path, uri);
             } catch (ApiError e) {
-                r = error(e);
+                r = Answer.error(e);
             }
             send(ex, r, truncate);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             try {
-                send(ex, error(500, "1", "Simulator internal error: " + t, ""), false);
+                send(ex, Answer.error(500, "1", "Simulator internal error: " + t, ""), false);
             } catch (Throwable ignored) {
                 // headers may already be out
             }
@@ -314,11 +276,11 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    private Resp route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
+    private Answer route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
         String rawQuery = uri.getRawQuery();
         if (rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1) > MAX_URI_LENGTH) {
-            return error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
+            return Answer.error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
                     "Request-URI too long: more than " + MAX_URI_LENGTH + " bytes. Split the query into smaller requests.", "");
         }
         if (!path.startsWith("/api/")) {
@@ -326,42 +288,43 @@ public final class OntapSimulator implements AutoCloseable {
         }
         if (!authHeader.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
             stats.unauthorizedRequest();
-            Resp r = error(401, String.valueOf(OntapErrors.NOT_AUTHORIZED), "not authorized for that command", null);
+            Answer r = Answer.error(401, String.valueOf(OntapErrors.NOT_AUTHORIZED), "not authorized for that command", null);
             r.headers.put("WWW-Authenticate", "Basic realm=\"ONTAP simulator\"");
             return r;
         }
         QueryParams params = new QueryParams(rawQuery);
         int returnTimeout = returnTimeout(params);
-        if (path.equals(JOBS_PATH)) {
+        if (path.equals(JobTable.PATH)) {
             if (!method.equals("GET")) {
                 throw methodNotAllowed(method, path);
             }
             stats.jobListGet();
-            return listJobs(params);
+            return new Answer(200, jobs.list(params));
         }
-        if (path.startsWith(JOBS_PATH + "/")) {
-            String uuid = path.substring(JOBS_PATH.length() + 1);
+        if (path.startsWith(JobTable.PATH + "/")) {
+            String uuid = path.substring(JobTable.PATH.length() + 1);
             if (uuid.contains("/")) {
                 throw new ApiError(404, OntapErrors.API_NOT_FOUND, "API not found: " + path, "");
             }
             if (method.equals("GET")) {
                 stats.jobGet();
-                return getJob(uuid, params);
+                return new Answer(200, jobs.get(uuid, params));
             }
             if (method.equals("PATCH")) {
                 stats.jobPatch();
-                return patchJob(uuid, params);
+                return new Answer(200, jobs.patch(uuid, params));
             }
             throw methodNotAllowed(method, path);
         }
         switch (method) {
             case "GET":
-                return getCollection(path, params);
+                jobs.settlePending(System.currentTimeMillis()); // records show what every job succeeded by now did
+                return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
             case "DELETE":
                 stats.trigger();
-                return trigger(ex, method, path, returnTimeout);
+                return triggers.answer(method, path, ex.getRequestBody(), returnTimeout);
             default:
                 throw methodNotAllowed(method, path);
         }
@@ -389,467 +352,9 @@ public final class OntapSimulator implements AutoCloseable {
                 + MAX_RETURN_TIMEOUT + ").", "return_timeout");
     }
 
-    private Fault pickFault(String method, String path) {
-        if (faults.isEmpty()) {
-            return null;
-        }
-        for (int i = faults.size() - 1; i >= 0; i--) {
-            Fault f;
-            try {
-                f = faults.get(i);
-            } catch (IndexOutOfBoundsException e) {
-                continue; // cleared meanwhile
-            }
-            if (!f.matches(method, path) || f.exhausted()) {
-                continue;
-            }
-            if (f.probability() < 1.0) {
-                double draw;
-                synchronized (random) {
-                    draw = random.nextDouble();
-                }
-                if (draw >= f.probability()) {
-                    continue;
-                }
-            }
-            if (f.tryConsume()) {
-                if (f.exhausted()) {
-                    faults.remove(f);
-                }
-                return f;
-            }
-        }
-        return null;
-    }
-
-    // ------------------------------------------------------------------ jobs API
-
-    /** The job if present and not past retention (an expired one is removed). */
-    private SimJob live(String uuid, long now) {
-        SimJob j = jobs.get(uuid);
-        if (j == null) {
-            j = jobs.get(uuid.toLowerCase());
-        }
-        if (j == null) {
-            return null;
-        }
-        if (j.expired(now, retentionMs)) {
-            j.settle(now);
-            jobs.remove(j.uuid, j);
-            return null;
-        }
-        return j;
-    }
-
-    private Resp getJob(String uuid, QueryParams params) {
-        Query q = new Query(params, JOB_FIELDS);
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        if (j == null) {
-            throw ApiError.notFound("uuid");
-        }
-        j.settle(now);
-        return new Resp(200, q.project(j.toJson(now), null));
-    }
-
-    private Resp listJobs(QueryParams params) {
-        Query q = new Query(params, JOB_FIELDS);
-        long now = System.currentTimeMillis();
-        Set<String> uuids = q.exactUuids();
-        Iterable<SimJob> candidates;
-        if (uuids != null) {
-            List<SimJob> l = new ArrayList<>(uuids.size());
-            for (String u : uuids) {
-                SimJob j = jobs.get(u);
-                if (j != null) {
-                    l.add(j);
-                }
-            }
-            candidates = l;
-        } else {
-            candidates = jobs.values();
-        }
-        List<Query.Item> items = new ArrayList<>();
-        for (SimJob j : candidates) {
-            if (j.expired(now, retentionMs)) {
-                j.settle(now);
-                jobs.remove(j.uuid, j);
-                continue;
-            }
-            ObjectNode json = j.toJson(now);
-            if (q.matches(json)) {
-                items.add(new Query.Item(j.seq, json));
-            }
-        }
-        return new Resp(200, q.answer(JOBS_PATH, items, List.of()));
-    }
-
-    private Resp patchJob(String uuid, QueryParams params) {
-        long now = System.currentTimeMillis();
-        SimJob j = live(uuid, now);
-        if (j == null) {
-            throw ApiError.notFound("uuid");
-        }
-        String action = params.get("action");
-        if (action == null || !(action.equals("pause") || action.equals("resume") || action.equals("cancel"))) {
-            throw new ApiError(400, OntapErrors.INVALID_VALUE, action == null
-                    ? "Missing value for \"action\": use pause, resume or cancel."
-                    : "The value \"" + action + "\" is invalid for field \"action\" (pause, resume, cancel).", "action");
-        }
-        switch (j.patch(action, now)) {
-            case OK:
-                return new Resp(200, JsonNodeFactory.instance.objectNode());
-            case TERMINAL:
-                throw new ApiError(400, OntapErrors.JOB_TERMINAL, "Job is already in a terminal state.", "uuid");
-            case CANCEL_UNSUPPORTED:
-                throw new ApiError(400, OntapErrors.JOB_CANCEL_UNSUPPORTED, "This job does not support cancel.", "action");
-            case PAUSE_UNSUPPORTED:
-                throw new ApiError(400, OntapErrors.JOB_PAUSE_UNSUPPORTED, "This job does not support pause.", "action");
-            case NOT_RUNNING:
-                throw new ApiError(400, OntapErrors.JOB_NOT_RUNNING, "The specified job is not currently running.", "uuid");
-            default:
-                throw new ApiError(400, OntapErrors.JOB_IS_RUNNING, "The specified job is running.", "uuid");
-        }
-    }
-
-    // ------------------------------------------------------------------ operations that start jobs
-
-    private Resp trigger(HttpExchange ex, String method, String path, int returnTimeout) throws InterruptedException {
-        String bodyText;
-        try {
-            bodyText = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ObjectNode body = null;
-        if (!bodyText.isBlank()) {
-            JsonNode parsed;
-            try {
-                parsed = JSON.readTree(bodyText);
-            } catch (JsonProcessingException e) {
-                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: " + firstLine(e.getOriginalMessage())
-                        + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""), "body");
-            }
-            if (parsed != null && !parsed.isObject()) {
-                throw new ApiError(400, OntapErrors.UNEXPECTED_ARGUMENT, "Invalid JSON input: the request body must be a JSON object.", "body");
-            }
-            body = (ObjectNode) parsed;
-        }
-        Scenario sc = DEFAULT_SCENARIO;
-        for (int i = scenarios.size() - 1; i >= 0; i--) {
-            Scenario s;
-            try {
-                s = scenarios.get(i);
-            } catch (IndexOutOfBoundsException e) {
-                continue;
-            }
-            if (s.matches(method, path, bodyText) && s.claim()) {
-                sc = s;
-                break;
-            }
-        }
-        if (sc.triggerStatus() != 0) {
-            throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
-        }
-        Runnable work = mutation(method, path, body);
-        if (sc.synchronousStatus() != 0) {
-            if (work != null) {
-                work.run();
-            }
-            return new Resp(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
-        }
-        String svmName = defaultSvm;
-        String svmUuid = null;
-        if (body != null && body.path("svm").isObject()) {
-            svmName = body.path("svm").path("name").asText(svmName);
-            if (body.path("svm").path("uuid").isTextual()) {
-                svmUuid = body.path("svm").path("uuid").asText();
-            }
-        }
-        if (svmUuid == null) {
-            svmUuid = UUID.nameUUIDFromBytes(("svm:" + svmName).getBytes(StandardCharsets.UTF_8)).toString();
-        }
-        long now = System.currentTimeMillis();
-        List<SimJob> started = new ArrayList<>(sc.jobs());
-        for (int i = 0; i < sc.jobs(); i++) {
-            SimJob j = new SimJob(UUID.randomUUID().toString(), seq.incrementAndGet(), method + " " + path, nodeName, svmName, svmUuid, sc, now);
-            if (i == 0 && work != null) {
-                j.onSuccess = work;
-                pending.add(j);
-            }
-            jobs.put(j.uuid, j);
-            started.add(j);
-        }
-        countActive(started);
-        boolean done = false;
-        if (returnTimeout >= 0) {
-            long deadline = now + returnTimeout * 1000L;
-            while (true) {
-                long t = System.currentTimeMillis();
-                done = true;
-                for (SimJob j : started) {
-                    if (!j.state(t).terminal()) {
-                        done = false;
-                        break;
-                    }
-                }
-                if (done || t >= deadline || closed) {
-                    break;
-                }
-                Thread.sleep(Math.min(10, deadline - t));
-            }
-        }
-        long t = System.currentTimeMillis();
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        if (started.size() == 1) {
-            SimJob j = started.get(0);
-            if (done) {
-                j.settle(t);
-            }
-            out.set("job", done ? j.toJson(t) : j.link());
-        } else {
-            ArrayNode arr = out.putArray("jobs");
-            for (SimJob j : started) {
-                if (done) {
-                    j.settle(t);
-                }
-                arr.add(done ? j.toJson(t) : j.link());
-            }
-            out.put("num_records", started.size());
-        }
-        return new Resp(done ? (method.equals("POST") ? 201 : 200) : 202, out);
-    }
-
-    /**
-     * Jobs only start here and end by the clock, so the number unfinished peaks right after a start: counting then
-     * (only the unfinished ones, not every job held) gives the exact peak.
-     */
-    private void countActive(List<SimJob> started) {
-        synchronized (active) {
-            long now = System.currentTimeMillis(); // read under the lock: concurrent starts count in clock order
-            active.addAll(started);
-            active.removeIf(j -> j.state(now).terminal());
-            stats.activeJobs(active.size());
-        }
-    }
-
-    /** What a successful operation does to the in-memory collections, or null. */
-    private Runnable mutation(String method, String path, ObjectNode body) {
-        switch (method) {
-            case "POST": {
-                ObjectNode rec = body == null ? JsonNodeFactory.instance.objectNode() : body.deepCopy();
-                if (!rec.path("uuid").isTextual()) {
-                    rec.put("uuid", UUID.randomUUID().toString());
-                }
-                return () -> addRecord(path, rec);
-            }
-            case "PATCH": {
-                if (body == null) {
-                    return null;
-                }
-                ObjectNode changes = body.deepCopy();
-                return () -> {
-                    int slash = path.lastIndexOf('/');
-                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
-                    if (c != null) {
-                        c.computeIfPresent(path.substring(slash + 1), (k, item) -> {
-                            ObjectNode merged = item.json.deepCopy();
-                            merge(merged, changes);
-                            merged.put("uuid", k);
-                            return new Query.Item(item.seq, merged);
-                        });
-                    }
-                };
-            }
-            default:
-                return () -> {
-                    int slash = path.lastIndexOf('/');
-                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
-                    if (c != null) {
-                        c.remove(path.substring(slash + 1));
-                    }
-                };
-        }
-    }
-
-    private static void merge(ObjectNode into, ObjectNode changes) {
-        Iterator<Map.Entry<String, JsonNode>> it = changes.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode old = into.get(e.getKey());
-            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
-                merge((ObjectNode) old, (ObjectNode) e.getValue());
-            } else {
-                into.set(e.getKey(), e.getValue());
-            }
-        }
-    }
-
-    private void seed(String path, List<ObjectNode> records) {
-        String p = normalize(path);
-        collections.computeIfAbsent(p, k -> new ConcurrentHashMap<>());
-        for (ObjectNode r : records) {
-            ObjectNode rec = r.deepCopy();
-            if (!rec.path("uuid").isTextual()) {
-                rec.put("uuid", UUID.randomUUID().toString());
-            }
-            addRecord(p, rec);
-        }
-    }
-
-    private void addRecord(String collection, ObjectNode rec) {
-        String uuid = rec.get("uuid").asText();
-        ObjectNode r = rec.deepCopy();
-        r.remove("_links");
-        r.putObject("_links").putObject("self").put("href", collection + "/" + uuid);
-        collections.computeIfAbsent(collection, k -> new ConcurrentHashMap<>()).put(uuid, new Query.Item(seq.incrementAndGet(), r));
-    }
-
-    // ------------------------------------------------------------------ other collections
-
-    private Resp getCollection(String path, QueryParams params) {
-        settlePending(System.currentTimeMillis());
-        Map<String, Query.Item> c = collections.get(path);
-        if (c != null) {
-            Query q = new Query(params, null);
-            List<Query.Item> items = new ArrayList<>();
-            for (Query.Item i : c.values()) {
-                if (q.matches(i.json)) {
-                    items.add(i);
-                }
-            }
-            return new Resp(200, q.answer(path, items, List.of("name")));
-        }
-        int slash = path.lastIndexOf('/');
-        String parent = path.substring(0, slash);
-        String last = path.substring(slash + 1);
-        Map<String, Query.Item> pc = collections.get(parent);
-        if (pc != null || UUID_LIKE.matcher(last).matches()) {
-            Query.Item i = pc == null ? null : pc.get(last);
-            if (i == null) {
-                throw ApiError.notFound("uuid");
-            }
-            return new Resp(200, new Query(params, null).project(i.json, null));
-        }
-        Query q = new Query(params, null);
-        return new Resp(200, q.answer(path, List.of(), List.of("name")));
-    }
-
-    private void settlePending(long now) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        pending.removeIf(j -> j.settle(now));
-    }
-
-    private void sweep() {
-        try {
-            long now = System.currentTimeMillis();
-            settlePending(now);
-            jobs.values().removeIf(j -> {
-                if (j.expired(now, retentionMs)) {
-                    j.settle(now);
-                    return true;
-                }
-                return false;
-            });
-        } catch (Throwable ignored) {
-            // keep sweeping
-        }
-    }
-
-    // ------------------------------------------------------------------ control API
-
-    private Resp control(HttpExchange ex, String method, String path) throws IOException {
-        String sub = path.substring(CONTROL.length());
-        ObjectNode ok = JsonNodeFactory.instance.objectNode();
-        switch (method + " " + sub) {
-            case "GET /stats": {
-                ObjectNode o = JSON.valueToTree(stats.snapshot());
-                o.put("jobs_held", jobs.size());
-                return new Resp(200, o);
-            }
-            case "POST /stats/reset":
-                stats.reset();
-                return new Resp(200, ok);
-            case "GET /scenarios": {
-                ArrayNode a = ok.putArray("scenarios");
-                scenarios.forEach(s -> a.add(s.toString()));
-                return new Resp(200, ok);
-            }
-            case "POST /scenarios":
-                return addFromSpec(ex, Specs.ScenarioSpec.class, "scenario", spec -> {
-                    Scenario sc = Specs.toScenario(spec, "");
-                    addScenario(sc);
-                    return sc;
-                });
-            case "DELETE /scenarios":
-                clearScenarios();
-                return new Resp(200, ok);
-            case "GET /faults": {
-                ArrayNode a = ok.putArray("faults");
-                faults.forEach(f -> a.add(f.toString()));
-                return new Resp(200, ok);
-            }
-            case "POST /faults":
-                return addFromSpec(ex, Specs.FaultSpec.class, "fault", spec -> {
-                    Fault f = Specs.toFault(spec, "");
-                    addFault(f);
-                    return f;
-                });
-            case "DELETE /faults":
-                clearFaults();
-                return new Resp(200, ok);
-            default:
-                return error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
-        }
-    }
-
-    /** A scenario or fault posted to the control API: parsed, checked, added; a bad key is named. */
-    private <S> Resp addFromSpec(HttpExchange ex, Class<S> type, String what, SpecAdder<S> add) throws IOException {
-        ObjectNode ok = JSON.createObjectNode();
-        try {
-            S spec = JSON.readValue(ex.getRequestBody(), type);
-            if (spec == null) {
-                return controlError("empty " + what, "");
-            }
-            ok.put("added", add.add(spec).toString());
-            return new Resp(201, ok);
-        } catch (JsonProcessingException e) {
-            Specs.SpecException se = Specs.describe(e);
-            return controlError(se.getMessage(), se.key);
-        } catch (Specs.SpecException e) {
-            return controlError(e.getMessage(), e.key);
-        }
-    }
-
-    @FunctionalInterface
-    private interface SpecAdder<S> {
-        Object add(S spec);
-    }
-
-    private static Resp controlError(String message, String key) {
-        return error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
-    }
-
     // ------------------------------------------------------------------ output
 
-    private static Resp error(ApiError e) {
-        return error(e.status, e.code, e.getMessage(), e.target);
-    }
-
-    private static Resp error(int status, String code, String message, String target) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        ObjectNode err = o.putObject("error");
-        err.put("message", message);
-        err.put("code", code);
-        if (target != null) {
-            err.put("target", target);
-        }
-        return new Resp(status, o);
-    }
-
-    private static void send(HttpExchange ex, Resp r, boolean truncate) throws IOException {
+    private static void send(HttpExchange ex, Answer r, boolean truncate) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(r.body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         r.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
@@ -865,20 +370,13 @@ public final class OntapSimulator implements AutoCloseable {
         os.close();
     }
 
+    /** {@code /api/x/} and {@code /api/x} are the same resource: trailing slashes go, except the root's. */
     private static String normalize(String path) {
         String p = path;
         while (p.length() > 1 && p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
         }
         return p;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     // ------------------------------------------------------------------ builder

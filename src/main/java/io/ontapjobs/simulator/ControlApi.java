@@ -1,0 +1,107 @@
+package io.ontapjobs.simulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The {@code /_simulator} endpoints, which let any client read and reset the stats and list, add and clear scenarios
+ * and faults over HTTP (no authentication, never faulted, not counted).
+ */
+final class ControlApi {
+    static final String PATH = "/_simulator";
+    /** Strict: a misspelt scenario or fault key is refused, not ignored. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Rules rules;
+    private final SimulatorStats stats;
+    private final JobTable jobs;
+
+    ControlApi(Rules rules, SimulatorStats stats, JobTable jobs) {
+        this.rules = rules;
+        this.stats = stats;
+        this.jobs = jobs;
+    }
+
+    /** True for {@code /_simulator} and the paths below it (already normalized). */
+    static boolean serves(String path) {
+        return path.equals(PATH) || path.startsWith(PATH + "/");
+    }
+
+    Answer answer(String method, String path, InputStream body) throws IOException {
+        String sub = path.substring(PATH.length());
+        ObjectNode ok = JsonNodeFactory.instance.objectNode();
+        switch (method + " " + sub) {
+            case "GET /stats": {
+                ObjectNode o = JSON.valueToTree(stats.snapshot());
+                o.put("jobs_held", jobs.size());
+                return new Answer(200, o);
+            }
+            case "POST /stats/reset":
+                stats.reset();
+                return new Answer(200, ok);
+            case "GET /scenarios": {
+                ArrayNode a = ok.putArray("scenarios");
+                rules.scenarios().forEach(s -> a.add(s.toString()));
+                return new Answer(200, ok);
+            }
+            case "POST /scenarios":
+                return addFromSpec(body, Specs.ScenarioSpec.class, "scenario", spec -> {
+                    Scenario sc = Specs.toScenario(spec, "");
+                    rules.addScenario(sc);
+                    return sc;
+                });
+            case "DELETE /scenarios":
+                rules.clearScenarios();
+                return new Answer(200, ok);
+            case "GET /faults": {
+                ArrayNode a = ok.putArray("faults");
+                rules.faults().forEach(f -> a.add(f.toString()));
+                return new Answer(200, ok);
+            }
+            case "POST /faults":
+                return addFromSpec(body, Specs.FaultSpec.class, "fault", spec -> {
+                    Fault f = Specs.toFault(spec, "");
+                    rules.addFault(f);
+                    return f;
+                });
+            case "DELETE /faults":
+                rules.clearFaults();
+                return new Answer(200, ok);
+            default:
+                return Answer.error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
+        }
+    }
+
+    /** A scenario or fault posted to the control API: parsed, checked, added; a bad key is named. */
+    private static <S> Answer addFromSpec(InputStream body, Class<S> type, String what, SpecAdder<S> add) throws IOException {
+        ObjectNode ok = JSON.createObjectNode();
+        try {
+            S spec = JSON.readValue(body, type);
+            if (spec == null) {
+                return controlError("empty " + what, "");
+            }
+            ok.put("added", add.add(spec).toString());
+            return new Answer(201, ok);
+        } catch (JsonProcessingException e) {
+            Specs.SpecException se = Specs.describe(e);
+            return controlError(se.getMessage(), se.key);
+        } catch (Specs.SpecException e) {
+            return controlError(e.getMessage(), e.key);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SpecAdder<S> {
+        Object add(S spec);
+    }
+
+    private static Answer controlError(String message, String key) {
+        return Answer.error(400, String.valueOf(OntapErrors.UNEXPECTED_ARGUMENT), message, key);
+    }
+}

@@ -1,0 +1,144 @@
+package io.ontapjobs.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * The fake resources: records of every collection but the jobs (e.g. {@code /api/storage/volumes}), seeded or
+ * changed by succeeded operations, and answered to GET with ONTAP's query semantics. Paths given here are already
+ * normalized (no trailing slash).
+ */
+final class RecordStore {
+    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    /** Collection path → record uuid → record. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Query.Item>> collections = new ConcurrentHashMap<>();
+    /** Shared with the jobs: one creation order for everything the simulator lists. */
+    private final AtomicLong seq;
+
+    RecordStore(AtomicLong seq) {
+        this.seq = seq;
+    }
+
+    /** Adds records to a collection (creating it, even empty); records without a uuid get one. */
+    void seed(String path, List<ObjectNode> records) {
+        collections.computeIfAbsent(path, k -> new ConcurrentHashMap<>());
+        for (ObjectNode r : records) {
+            ObjectNode rec = r.deepCopy();
+            if (!rec.path("uuid").isTextual()) {
+                rec.put("uuid", UUID.randomUUID().toString());
+            }
+            addRecord(path, rec);
+        }
+    }
+
+    /** Copies of a collection's records in creation order. */
+    List<ObjectNode> list(String collectionPath) {
+        Map<String, Query.Item> c = collections.get(collectionPath);
+        List<ObjectNode> out = new ArrayList<>();
+        if (c != null) {
+            c.values().stream().sorted((a, b) -> Long.compare(a.seq, b.seq)).forEach(i -> out.add(i.json.deepCopy()));
+        }
+        return out;
+    }
+
+    /**
+     * The answer to GET of {@code path}: a collection, one record of a known collection (or of any path ending in a
+     * uuid), else an empty collection, since the simulator has no schema.
+     */
+    ObjectNode get(String path, QueryParams params) {
+        Map<String, Query.Item> c = collections.get(path);
+        if (c != null) {
+            Query q = new Query(params, null);
+            List<Query.Item> items = new ArrayList<>();
+            for (Query.Item i : c.values()) {
+                if (q.matches(i.json)) {
+                    items.add(i);
+                }
+            }
+            return q.answer(path, items, List.of("name"));
+        }
+        int slash = path.lastIndexOf('/');
+        String parent = path.substring(0, slash);
+        String last = path.substring(slash + 1);
+        Map<String, Query.Item> pc = collections.get(parent);
+        if (pc != null || UUID_LIKE.matcher(last).matches()) {
+            Query.Item i = pc == null ? null : pc.get(last);
+            if (i == null) {
+                throw ApiError.notFound("uuid");
+            }
+            return new Query(params, null).project(i.json, null);
+        }
+        Query q = new Query(params, null);
+        return q.answer(path, List.of(), List.of("name"));
+    }
+
+    /** What a successful operation does to the records, or null: run once its job succeeds. */
+    Runnable mutation(String method, String path, ObjectNode body) {
+        switch (method) {
+            case "POST": {
+                ObjectNode rec = body == null ? JsonNodeFactory.instance.objectNode() : body.deepCopy();
+                if (!rec.path("uuid").isTextual()) {
+                    rec.put("uuid", UUID.randomUUID().toString());
+                }
+                return () -> addRecord(path, rec);
+            }
+            case "PATCH": {
+                if (body == null) {
+                    return null;
+                }
+                ObjectNode changes = body.deepCopy();
+                return () -> {
+                    int slash = path.lastIndexOf('/');
+                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
+                    if (c != null) {
+                        c.computeIfPresent(path.substring(slash + 1), (k, item) -> {
+                            ObjectNode merged = item.json.deepCopy();
+                            merge(merged, changes);
+                            merged.put("uuid", k);
+                            return new Query.Item(item.seq, merged);
+                        });
+                    }
+                };
+            }
+            default:
+                return () -> {
+                    int slash = path.lastIndexOf('/');
+                    Map<String, Query.Item> c = collections.get(path.substring(0, slash));
+                    if (c != null) {
+                        c.remove(path.substring(slash + 1));
+                    }
+                };
+        }
+    }
+
+    private static void merge(ObjectNode into, ObjectNode changes) {
+        Iterator<Map.Entry<String, JsonNode>> it = changes.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode old = into.get(e.getKey());
+            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
+                merge((ObjectNode) old, (ObjectNode) e.getValue());
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private void addRecord(String collection, ObjectNode rec) {
+        String uuid = rec.get("uuid").asText();
+        ObjectNode r = rec.deepCopy();
+        r.remove("_links");
+        r.putObject("_links").putObject("self").put("href", collection + "/" + uuid);
+        collections.computeIfAbsent(collection, k -> new ConcurrentHashMap<>()).put(uuid, new Query.Item(seq.incrementAndGet(), r));
+    }
+}
