@@ -213,8 +213,8 @@ public final class OntapSimulator implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        triggers.stopWaiting();
-        if (server != null) {
+        if (server != null) { // closing one never started leaves it startable, with return_timeout intact
+            triggers.stopWaiting();
             server.stop(0);
             executor.shutdownNow();
             sweeper.shutdownNow();

@@ -326,6 +326,17 @@ class SimulatorJobsTest {
     }
 
     @Test
+    void closingASimulatorNeverStartedLeavesItWorking() throws Exception {
+        OntapSimulator fresh = OntapSimulator.builder().port(0).build();
+        fresh.close();
+        try (OntapSimulator started = fresh.start()) {
+            started.addScenario(Scenario.on("POST", "/api/fast").duration(Duration.ofMillis(100)).build());
+            Res created = new SimClient(started).post("/api/fast?return_timeout=5", "{}");
+            assertThat(created.status()).as("return_timeout still waits for the job").isEqualTo(201);
+        }
+    }
+
+    @Test
     void multiJobAndSynchronousAnswers() throws Exception {
         sim.addScenario(Scenario.on("PATCH", "/api/storage/volumes").jobs(3).build());
         sim.addScenario(Scenario.on("POST", "/api/storage/qtrees").synchronous(201).build());
