@@ -1,5 +1,6 @@
 package io.ontapjobs.component;
 
+import io.ontapjobs.ontap.ClusterCalls;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.ontap.OntapClient;
 import io.ontapjobs.operation.Cluster;
@@ -270,10 +271,9 @@ public class OntapComponent extends DefaultComponent {
 
     private Cluster open(ClusterConfig config) {
         try {
-            var executors = getCamelContext().getExecutorServiceManager();
-            ExecutorService calls = executors.newFixedThreadPool(this, "ontap-" + config.name(), config.maxConcurrentRequests());
+            ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
             OntapClient client = new OntapClient(getCamelContext(), config);
-            JobTracker tracker = new JobTracker(client, scheduler, calls, completions, new Random(), metrics);
+            JobTracker tracker = new JobTracker(client, scheduler, calls::executeFirst, completions, new Random(), metrics);
             for (String status : List.of("accepted", "triggering", "running")) {
                 metrics.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", status,
                         () -> runner.count(config.name(), status));

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -67,7 +68,7 @@ public class JobTracker implements AutoCloseable {
 
     private final OntapClient client;
     private final OntapMetrics metrics;
-    private final ExecutorService calls;
+    private final Executor calls;
     private final ExecutorService completions;
     private final Semaphore permits;
     private final RandomGenerator random;
@@ -83,15 +84,15 @@ public class JobTracker implements AutoCloseable {
 
     /**
      * @param scheduler   shared timer for every cluster's ticks; ticks never block
-     * @param calls       runs the REST calls; sized to the cluster's request limit
+     * @param calls       runs the polls: {@link io.ontapjobs.ontap.ClusterCalls#executeFirst}, ahead of queued triggers
      * @param completions runs the callers' continuations, so that route work never delays a poll
      */
-    public JobTracker(OntapClient client, ScheduledExecutorService scheduler, ExecutorService calls,
+    public JobTracker(OntapClient client, ScheduledExecutorService scheduler, Executor calls,
                       ExecutorService completions, RandomGenerator random) {
         this(client, scheduler, calls, completions, random, OntapMetrics.NONE);
     }
 
-    public JobTracker(OntapClient client, ScheduledExecutorService scheduler, ExecutorService calls,
+    public JobTracker(OntapClient client, ScheduledExecutorService scheduler, Executor calls,
                       ExecutorService completions, RandomGenerator random, OntapMetrics metrics) {
         this.metrics = metrics;
         this.client = client;
