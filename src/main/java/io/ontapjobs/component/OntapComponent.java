@@ -22,6 +22,7 @@ import io.ontapjobs.outcome.Sink;
 import io.ontapjobs.outcome.WebhookSink;
 import java.time.Duration;
 import io.ontapjobs.store.OperationStore;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -59,7 +60,7 @@ public class OntapComponent extends DefaultComponent {
     private String storeLocation;
     private OperationRunner runner;
     private ScheduledExecutorService scheduler;
-    private final List<ScheduledExecutorService> deliveries = new java.util.ArrayList<>();
+    private final List<ScheduledExecutorService> deliveries = new ArrayList<>();
     private ExecutorService completions;
 
     /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
@@ -271,6 +272,7 @@ public class OntapComponent extends DefaultComponent {
 
     private Cluster open(ClusterConfig config) {
         try {
+            // our own pool, not one from Camel's manager: its profiles cannot give polls a place ahead of triggers
             ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
             OntapClient client = new OntapClient(getCamelContext(), config);
             JobTracker tracker = new JobTracker(client, scheduler, calls::executeFirst, completions, new Random(), metrics);
