@@ -169,7 +169,7 @@ public class OntapComponent extends DefaultComponent {
             Health.register(getCamelContext(), this, store, sinks.keySet(),
                     props.resolveProperty("ontap.health.max-pending-deliveries").map(Long::parseLong).orElse(1000L));
             // one thread per sink, none shared with tracking: a webhook timing out must not delay polls or other sinks
-            for (String sink : outbox.sinks()) {
+            for (String sink : sinks.keySet()) {
                 ScheduledExecutorService delivery = getCamelContext().getExecutorServiceManager()
                         .newSingleThreadScheduledExecutor(this, "ontap-outbox-" + sink);
                 deliveries.add(delivery);

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * done only after its sink took it, so a crash in between delivers it again: sinks are idempotent (one file per
  * id) or give consumers the stable outcome id to deduplicate on. A delivery older than {@code maxAge} goes to the
  * dead-letter folder and is reported. Each sink is delivered to on its own ({@link #deliverDue(String)}), so a slow
- * or unreachable webhook holds up neither the other sinks nor anything else.
+ * or unreachable webhook holds up neither the other sinks nor anything else, and a failing sink is paused as a
+ * whole rather than asked again for every waiting outcome.
  */
 public class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
@@ -31,6 +32,7 @@ public class Outbox {
     private final Duration maxAge;
     private final Path deadLetters;
     private final OntapMetrics metrics;
+    private final Map<String, Pause> pauses = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Outbox(OperationStore store, Map<String, Sink> sinks, Duration maxAge, Path deadLetters, OntapMetrics metrics) {
         this.metrics = metrics;
@@ -40,19 +42,17 @@ public class Outbox {
         this.deadLetters = deadLetters;
     }
 
-    /** The sinks this outbox delivers to, each to be driven by {@link #deliverDue(String)} on a thread of its own. */
-    public java.util.Set<String> sinks() {
-        return sinks.keySet();
-    }
-
     /**
-     * Delivers what is due for one sink, oldest first, in batches until none is left; returns how many succeeded.
-     * Stops at the first delivery to be retried: a receiver that is down would fail the rest of the batch too, each
-     * after its timeout, so they wait for the next round (the failed one got its backoff).
+     * Delivers what is due for one sink, oldest first, in batches until none is left. A delivery to retry pauses
+     * the whole sink, for longer after each failure in a row (1 s up to 5 min, or the receiver's Retry-After): a
+     * receiver that is down gets one attempt per pause, not one per waiting outcome, and costs one timeout each.
      */
-    public int deliverDue(String sinkName) {
+    public void deliverDue(String sinkName) {
         Sink sink = sinks.get(sinkName);
-        int delivered = 0;
+        Pause pause = pauses.computeIfAbsent(sinkName, k -> new Pause());
+        if (pause.failures > 0 && System.nanoTime() - pause.untilNanos < 0) {
+            return;
+        }
         while (true) {
             var due = store.due(Instant.now(), BATCH, sinkName);
             for (OperationStore.Delivery d : due) {
@@ -65,23 +65,37 @@ public class Outbox {
                 switch (r.kind()) {
                     case DELIVERED -> {
                         store.delivered(d.outcomeId(), d.sink());
-                        delivered++;
+                        pause.failures = 0;
                     }
-                    case REFUSED -> {
+                    case REFUSED -> { // the receiver answers: it is up, it just does not want this one
                         metrics.deliveryFailed(d.sink());
                         LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
                         store.finished(d.outcomeId(), d.sink(), "refused", r.reason());
+                        pause.failures = 0;
                     }
                     case RETRY -> {
                         retry(d, r);
-                        return delivered;
+                        pause.untilNanos = System.nanoTime() + backoffMillis(pause.failures++, r.retryAfter()) * 1_000_000;
+                        return;
                     }
                 }
             }
             if (due.size() < BATCH) {
-                return delivered;
+                return;
             }
         }
+    }
+
+    /** A sink's failures in a row and when to try it again; only that sink's delivery thread touches it. */
+    private static final class Pause {
+        volatile int failures;
+        volatile long untilNanos;
+    }
+
+    /** 1 s doubling up to 5 min after {@code failures} earlier failures, or longer when the receiver asks. */
+    private static long backoffMillis(int failures, Duration retryAfter) {
+        long backoff = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures, 20));
+        return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
     }
 
     private void retry(OperationStore.Delivery d, Sink.Result r) {
@@ -90,10 +104,7 @@ public class Outbox {
             deadLetter(d, r.reason());
             return;
         }
-        long backoff = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(d.attempts(), 20));
-        if (r.retryAfter() != null) {
-            backoff = Math.max(backoff, r.retryAfter().toMillis());
-        }
+        long backoff = backoffMillis(d.attempts(), r.retryAfter());
         LOG.warn("Delivery of outcome {} to {} failed (attempt {}): {}; next try in {} ms", d.outcomeId(), d.sink(),
                 d.attempts() + 1, r.reason(), backoff);
         store.failed(d.outcomeId(), d.sink(), Instant.now().plusMillis(backoff), String.valueOf(r.reason()));
