@@ -37,7 +37,13 @@ public class BenchCommand implements Callable<Integer> {
                 Benchmark.Result memory = b.ontapJobs();
                 Path state = Files.createTempDirectory("ontap-bench-");
                 System.err.println("bench: " + n + " jobs, ontap-jobs durable (state in " + state + ") ...");
-                pairs.add(new Benchmark.Result[] {memory, b.ontapJobsDurable(state)});
+                try {
+                    pairs.add(new Benchmark.Result[] {memory, b.ontapJobsDurable(state)});
+                } finally {
+                    try (var files = Files.walk(state)) { // thousands of outcome files and a database: not left behind
+                        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    }
+                }
                 continue;
             }
             System.err.println("bench: " + n + " jobs, baseline ...");

@@ -201,7 +201,6 @@ public final class OperationStore implements AutoCloseable {
         return query("SELECT * FROM operation WHERE status IN ('accepted', 'triggering', 'running') ORDER BY accepted_at");
     }
 
-    /** Deliveries whose time has come, oldest first. */
     /** Deliveries to {@code sink} that are due at {@code now}, oldest first, at most {@code limit}. */
     public List<Delivery> due(Instant now, int limit, String sink) {
         List<Delivery> due = new ArrayList<>();

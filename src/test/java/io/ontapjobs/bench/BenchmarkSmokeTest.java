@@ -22,4 +22,16 @@ class BenchmarkSmokeTest {
         assertThat(Benchmark.table(List.<Benchmark.Result[]>of(new Benchmark.Result[] {baseline, ours})))
                 .contains("ratio ours / baseline").contains("| 30 |");
     }
+
+    @Test
+    void theDurableVariantStoresEveryOutcomeAndWritesItsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
+        Benchmark.Result durable = new Benchmark(30, 7, 2).ontapJobsDurable(state);
+
+        assertThat(durable.detected()).isEqualTo(30);
+        assertThat(durable.variant()).contains("durable");
+        try (var files = java.nio.file.Files.list(state.resolve("outcomes"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json"))).hasSize(30);
+        }
+        assertThat(state.resolve("ontap-jobs.mv.db")).as("the H2 store").exists();
+    }
 }
