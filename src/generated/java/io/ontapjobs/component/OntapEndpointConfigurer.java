@@ -26,6 +26,8 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
         case "action": target.setAction(property(camelContext, java.lang.String.class, value)); return true;
         case "awaitjob":
         case "awaitJob": target.setAwaitJob(property(camelContext, boolean.class, value)); return true;
+        case "enforceallowlist":
+        case "enforceAllowList": target.setEnforceAllowList(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "method": target.setMethod(property(camelContext, java.lang.String.class, value)); return true;
@@ -45,6 +47,8 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
         case "action": return java.lang.String.class;
         case "awaitjob":
         case "awaitJob": return boolean.class;
+        case "enforceallowlist":
+        case "enforceAllowList": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "method": return java.lang.String.class;
@@ -65,6 +69,8 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
         case "action": return target.getAction();
         case "awaitjob":
         case "awaitJob": return target.isAwaitJob();
+        case "enforceallowlist":
+        case "enforceAllowList": return target.isEnforceAllowList();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "method": return target.getMethod();

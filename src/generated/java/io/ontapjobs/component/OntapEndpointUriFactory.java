@@ -23,10 +23,11 @@ public class OntapEndpointUriFactory extends org.apache.camel.support.component.
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(10);
+        Set<String> props = new HashSet<>(11);
         props.add("action");
         props.add("awaitJob");
         props.add("cluster");
+        props.add("enforceAllowList");
         props.add("lazyStartProducer");
         props.add("method");
         props.add("path");

@@ -2,6 +2,7 @@ package io.ontapjobs.component;
 
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.Durations;
+import io.ontapjobs.security.AllowList;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +21,18 @@ import org.apache.camel.spi.PropertiesComponent;
 public final class ClusterSettings {
     static final String PREFIX = "ontap.clusters.";
     static final Set<String> KEYS = Set.of("url", "username", "password", "insecure", "truststore",
-            "truststore-password", "max-concurrent-requests", "request-timeout");
+            "truststore-password", "max-concurrent-requests", "request-timeout", "allow");
     private static final String ENV_PREFIX = "ONTAP_CLUSTERS_";
 
     private ClusterSettings() {
     }
 
-    /** The clusters named anywhere in the configuration, each read whole. */
+    /**
+     * The clusters named anywhere in the configuration, each read whole.
+     *
+     * @throws IllegalArgumentException naming the key, for a cluster given settings but no {@code url} (a password
+     *         alone must not leave requests to run somewhere else); {@code allow} alone is no cluster
+     */
     public static Map<String, ClusterConfig> read(PropertiesComponent properties) {
         Set<String> names = new TreeSet<>();
         for (String key : properties.loadProperties(k -> k.startsWith(PREFIX)).stringPropertyNames()) {
@@ -52,7 +58,13 @@ public final class ClusterSettings {
         for (String name : names) {
             Function<String, Optional<String>> get = k -> properties.resolveProperty(PREFIX + name + "." + k).filter(v -> !v.isBlank());
             if (get.apply("url").isEmpty()) {
-                continue; // partly configured (a password in the environment only): not a usable cluster
+                for (String k : new TreeSet<>(KEYS)) {
+                    if (!k.equals("allow") && get.apply(k).isPresent()) {
+                        throw new IllegalArgumentException(PREFIX + name + ".url: missing, but " + PREFIX + name + "." + k
+                                + " is set (a cluster needs its URL; remove the other keys to drop it)");
+                    }
+                }
+                continue; // only an allow list (the shipped one, for the simulator): no cluster
             }
             clusters.put(name, build(name, get));
         }
@@ -69,10 +81,20 @@ public final class ClusterSettings {
             return new ClusterConfig(name, url, get.apply("username").orElse("admin"), get.apply("password").orElse(null),
                     get.apply("insecure").map(v -> parseBoolean(prefix + "insecure", v)).orElse(false),
                     get.apply("truststore").map(Path::of).orElse(null), get.apply("truststore-password").orElse(null),
-                    max, timeout);
+                    max, timeout, allow(name, get), false);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code ontap.clusters.<name>.allow}: what requests from the entry points may run there (none when unset). */
+    public static AllowList allow(String name, Function<String, Optional<String>> get) {
+        return AllowList.parse(get.apply("allow").orElse(null), PREFIX + name + ".allow");
+    }
+
+    /** The allow list configured for {@code name}, read from the properties (the simulator's cluster uses it). */
+    public static AllowList allow(PropertiesComponent properties, String name) {
+        return allow(name, k -> properties.resolveProperty(PREFIX + name + "." + k).filter(v -> !v.isBlank()));
     }
 
     private static Optional<String> nameOf(String key) {

@@ -94,6 +94,22 @@ public class OntapComponent extends DefaultComponent {
         return clusters.computeIfAbsent(name, n -> open(config));
     }
 
+    /**
+     * Refuses a request from an entry point (the API, the inbox, the queue) that the cluster's allow list does not
+     * cover, before anything is stored or sent.
+     *
+     * @throws io.ontapjobs.security.NotAllowedException naming the method, path and key
+     * @throws InvalidRequestException for an unknown cluster
+     */
+    public void checkAllowed(io.ontapjobs.operation.OperationRequest request) {
+        ClusterConfig config = cluster(request.cluster()).config();
+        if (!config.allow().allows(request.method(), request.path())) {
+            throw new io.ontapjobs.security.NotAllowedException(request.method() + " " + request.path()
+                    + " is not allowed on cluster '" + config.name() + "' (the operator's list: ontap.clusters."
+                    + config.name() + ".allow)");
+        }
+    }
+
     public Policy policy(String name) {
         try {
             return policies.get(name == null ? "default" : name);
@@ -152,6 +168,18 @@ public class OntapComponent extends DefaultComponent {
         MeterRegistry meters = getCamelContext().getRegistry().findSingleByType(MeterRegistry.class);
         metrics = meters == null ? OntapMetrics.NONE : new OntapMetrics(meters);
         runner = new OperationRunner(this::cluster, this::policy, scheduler, new Random(), store, List.copyOf(sinks.keySet()), metrics);
+        for (ClusterConfig c : configured.values()) {
+            if (c.insecure()) {
+                LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
+                        + " can read its password and forge its answers", c.name(), c.url().getHost());
+            }
+            if (c.allow().isEmpty()) {
+                LOG.warn("Cluster {}: no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
+                        + " there (routes still can)", c.name(), c.name());
+            } else {
+                LOG.info("Cluster {}: requests from the API, the inbox and the queue may run {}", c.name(), c.allow());
+            }
+        }
         LOG.info("ontap component ready: clusters {}, policies {}, {}", configured.values(), policies.names(),
                 store == null ? "no store (operations in memory only)" : "store in " + storeLocation + ", outcomes to " + sinks.keySet());
         if (store != null) {

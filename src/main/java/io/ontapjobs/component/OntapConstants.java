@@ -33,6 +33,12 @@ public final class OntapConstants {
     @Metadata(description = "The outcome object (io.ontapjobs.outcome.Outcome).", javaType = "io.ontapjobs.outcome.Outcome")
     public static final String OUTCOME = "OntapOutcome";
 
+    /**
+     * The exchange property (not a header: headers can come from outside) naming who asked for a request document's
+     * operation, e.g. {@code inbox} or {@code queue}; recorded with it and put in its outcome as {@code requested_by}.
+     */
+    public static final String REQUESTED_BY = "OntapRequestedBy";
+
     private OntapConstants() {
     }
 }

@@ -38,6 +38,10 @@ public class OntapEndpoint extends DefaultEndpoint {
             + " The job is the running job of the operation named by the OntapOperationId header, or the job named by the OntapJobUuid header."
             + " The answer: headers OntapActionAccepted, OntapErrorCode, OntapErrorMessage (ONTAP's refusal, e.g. 458784)")
     private String action;
+    @UriParam(defaultValue = "false", description = "Refuse a request document the cluster's allow list"
+            + " (ontap.clusters.<name>.allow) does not cover, before it is stored or sent: for routes that run requests from"
+            + " outside (files, queues); routes/service.yaml sets it. Only with a request document as the body (no path)")
+    private boolean enforceAllowList;
     @UriParam(description = "The policy that decides retries, cancels and the timeout", defaultValue = "default")
     private String policy;
     @UriParam(description = "How long to wait for the job(s), e.g. 10m; defaults to the policy's timeout")
@@ -110,6 +114,14 @@ public class OntapEndpoint extends DefaultEndpoint {
 
     public void setAction(String action) {
         this.action = action;
+    }
+
+    public boolean isEnforceAllowList() {
+        return enforceAllowList;
+    }
+
+    public void setEnforceAllowList(boolean enforceAllowList) {
+        this.enforceAllowList = enforceAllowList;
     }
 
     public String getPolicy() {

@@ -208,6 +208,14 @@ public class OntapProducer extends DefaultAsyncProducer {
             if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
                 request = request.with(request.id(), ep.getCluster());
             }
+            // an exchange property, never a header: headers can come from outside (JMS properties, HTTP)
+            String who = in.getExchange().getProperty(OntapConstants.REQUESTED_BY, String.class);
+            if (request.requestedBy() == null && who != null) {
+                request = request.requestedBy(who);
+            }
+            if (ep.isEnforceAllowList()) {
+                ep.getComponent().checkAllowed(request);
+            }
             return request;
         }
         return new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),

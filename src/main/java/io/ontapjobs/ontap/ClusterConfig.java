@@ -1,5 +1,6 @@
 package io.ontapjobs.ontap;
 
+import io.ontapjobs.security.AllowList;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,10 +10,12 @@ import java.time.Duration;
  *
  * @param requestTimeout          connect and response timeout of one REST call
  * @param maxConcurrentRequests   REST calls in flight to this cluster at most (ONTAP limits sessions per user)
+ * @param allow                   what requests from the API, the inbox and the queue may run here
+ * @param simulator               the cluster is the in-process ONTAP simulator (outcomes, the page and health say so)
  */
 public record ClusterConfig(String name, URI url, String username, String password, boolean insecure,
                             Path truststore, String truststorePassword, int maxConcurrentRequests,
-                            Duration requestTimeout) {
+                            Duration requestTimeout, AllowList allow, boolean simulator) {
 
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 2;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -34,6 +37,13 @@ public record ClusterConfig(String name, URI url, String username, String passwo
         if (maxConcurrentRequests < 1) {
             throw new IllegalArgumentException("cluster '" + name + "': max-concurrent-requests must be at least 1");
         }
+        allow = allow == null ? AllowList.NONE : allow;
+    }
+
+    public ClusterConfig(String name, URI url, String username, String password, boolean insecure, Path truststore,
+                         String truststorePassword, int maxConcurrentRequests, Duration requestTimeout) {
+        this(name, url, username, password, insecure, truststore, truststorePassword, maxConcurrentRequests, requestTimeout,
+                AllowList.NONE, false);
     }
 
     public static ClusterConfig of(String name, String url, String username, String password) {
@@ -43,27 +53,38 @@ public record ClusterConfig(String name, URI url, String username, String passwo
 
     public ClusterConfig withInsecure(boolean value) {
         return new ClusterConfig(name, url, username, password, value, truststore, truststorePassword,
-                maxConcurrentRequests, requestTimeout);
+                maxConcurrentRequests, requestTimeout, allow, simulator);
     }
 
     public ClusterConfig withTruststore(Path file, String filePassword) {
         return new ClusterConfig(name, url, username, password, insecure, file, filePassword,
-                maxConcurrentRequests, requestTimeout);
+                maxConcurrentRequests, requestTimeout, allow, simulator);
     }
 
     public ClusterConfig withMaxConcurrentRequests(int value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                value, requestTimeout);
+                value, requestTimeout, allow, simulator);
     }
 
     public ClusterConfig withRequestTimeout(Duration value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                maxConcurrentRequests, value);
+                maxConcurrentRequests, value, allow, simulator);
+    }
+
+    public ClusterConfig withAllow(AllowList value) {
+        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
+                maxConcurrentRequests, requestTimeout, value, simulator);
+    }
+
+    public ClusterConfig asSimulator() {
+        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
+                maxConcurrentRequests, requestTimeout, allow, true);
     }
 
     @Override
     public String toString() {
         return "ClusterConfig[" + name + " " + url + " user=" + username + " password=***"
-                + (insecure ? " insecure" : "") + (truststore != null ? " truststore=" + truststore : "") + "]";
+                + (insecure ? " insecure" : "") + (truststore != null ? " truststore=" + truststore : "")
+                + (simulator ? " simulator" : "") + "]";
     }
 }

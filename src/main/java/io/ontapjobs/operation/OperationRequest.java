@@ -1,8 +1,14 @@
 package io.ontapjobs.operation;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ontapjobs.policy.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -17,9 +23,12 @@ import java.util.regex.Pattern;
  * @param timeout       how long to wait for the job(s) in all; {@code null} means the policy's timeout
  * @param returnTimeout ONTAP's {@code return_timeout} (0-120 s) for the trigger, or {@code null}
  * @param idempotent    sending the trigger twice does no harm: after a crash mid-trigger it is sent again
+ * @param requestedBy   who asked for it: the API client's name, {@code inbox}, {@code queue}; set by the entry point,
+ *                      never read from the request document a client sends
  */
 public record OperationRequest(String id, String cluster, String method, String path, Map<String, String> query,
-                               JsonNode body, Duration timeout, String policy, Integer returnTimeout, boolean idempotent) {
+                               JsonNode body, Duration timeout, String policy, Integer returnTimeout, boolean idempotent,
+                               String requestedBy) {
 
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     static final Set<String> METHODS = Set.of("POST", "PATCH", "DELETE");
@@ -27,39 +36,65 @@ public record OperationRequest(String id, String cluster, String method, String 
             "policy", "return_timeout", "idempotent");
     /** Ids become file names: letters, digits, dot, dash, underscore; not starting with a dot. */
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Cluster and policy names are configuration keys: the same safe alphabet, so none forges a log line. */
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+    /** A path segment: what ONTAP's paths use (names, UUIDs, wildcards are not segments); no '%', no dot segments. */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_.,:@*~+=-]+");
+    /** The longest wait a request may ask for: a bound, so no arithmetic on it overflows. */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(30);
+    /** Deeper JSON than this is refused: no ONTAP body nests so deep, and deep nesting is a stack attack. */
+    static final int MAX_NESTING = 64;
+    /**
+     * Strict reading of what clients send: a duplicate key is refused (a parser that keeps the last value would run
+     * {@code "method":"POST","method":"DELETE"} as a DELETE), nesting and string sizes are bounded.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING).maxStringLength(MAX_BODY_BYTES).maxNumberLength(100).build());
+    }
 
     public OperationRequest {
         if (id == null) {
             id = UUID.randomUUID().toString();
         } else if (!SAFE_ID.matcher(id).matches()) {
-            throw new InvalidRequestException("id", "'" + id + "' is not allowed: use 1-128 letters, digits, '.', '-' or '_', not starting with '.'");
+            throw new InvalidRequestException("id", "not allowed: use 1-128 letters, digits, '.', '-' or '_', not starting with '.'");
         }
         if (cluster == null || cluster.isBlank()) {
             cluster = "default";
+        } else if (!SAFE_NAME.matcher(cluster).matches()) {
+            throw new InvalidRequestException("cluster", "not a cluster name (1-64 letters, digits, '.', '-' or '_')");
+        }
+        if (policy != null && !SAFE_NAME.matcher(policy).matches()) {
+            throw new InvalidRequestException("policy", "not a policy name (1-64 letters, digits, '.', '-' or '_')");
         }
         if (method == null) {
             throw new InvalidRequestException("method", "missing (one of POST, PATCH, DELETE)");
         }
-        method = method.toUpperCase();
-        if (!METHODS.contains(method)) {
-            throw new InvalidRequestException("method", "'" + method + "' does not start an ONTAP job (use POST, PATCH or DELETE)");
+        if (!METHODS.contains(method.toUpperCase(java.util.Locale.ROOT))) {
+            throw new InvalidRequestException("method", "not POST, PATCH or DELETE (the methods that start an ONTAP job)");
         }
-        if (path == null || !path.startsWith("/api/")) {
-            throw new InvalidRequestException("path", (path == null ? "missing" : "'" + path + "' is not") + " an ONTAP REST path under /api/");
-        }
-        if (path.startsWith("/api/cluster/jobs")) {
-            throw new InvalidRequestException("path", "jobs are controlled with cancel, pause and resume, not as operations");
-        }
-        if (path.contains("?") || path.contains("#")) {
-            throw new InvalidRequestException("path", "put query parameters in 'query', not in the path");
-        }
+        method = method.toUpperCase(java.util.Locale.ROOT);
+        checkPath(path);
         query = query == null ? Map.of() : Map.copyOf(query);
-        if (body != null && !body.isObject() && !body.isArray()) {
+        query.forEach((name, value) -> {
+            if (name.isEmpty() || hasControl(name) || hasControl(value)) {
+                throw new InvalidRequestException("query", "names must not be empty; names and values must not hold control characters");
+            }
+        });
+        if (body != null && !body.isObject()) {
             throw new InvalidRequestException("body", "must be a JSON object");
         }
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new InvalidRequestException("timeout", "must be positive");
+        if (timeout != null && (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0)) {
+            throw new InvalidRequestException("timeout", "must be more than 0 and at most 30d");
+        }
+        if (requestedBy != null && (requestedBy.isEmpty() || requestedBy.length() > 128 || hasControl(requestedBy))) {
+            throw new IllegalArgumentException("requestedBy: 1-128 characters without control characters");
         }
         if (returnTimeout != null && (returnTimeout < 0 || returnTimeout > 120)) {
             throw new InvalidRequestException("return_timeout", returnTimeout + " is outside 0-120 seconds");
@@ -68,12 +103,53 @@ public record OperationRequest(String id, String cluster, String method, String 
 
     public OperationRequest(String id, String cluster, String method, String path, Map<String, String> query,
                             JsonNode body, Duration timeout, String policy, Integer returnTimeout) {
-        this(id, cluster, method, path, query, body, timeout, policy, returnTimeout, false);
+        this(id, cluster, method, path, query, body, timeout, policy, returnTimeout, false, null);
+    }
+
+    public OperationRequest(String id, String cluster, String method, String path, Map<String, String> query,
+                            JsonNode body, Duration timeout, String policy, Integer returnTimeout, boolean idempotent) {
+        this(id, cluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, null);
     }
 
     /** The same request with another id or cluster (a file's name as its id; an endpoint's cluster). */
     public OperationRequest with(String newId, String newCluster) {
-        return new OperationRequest(newId, newCluster, method, path, query, body, timeout, policy, returnTimeout, idempotent);
+        return new OperationRequest(newId, newCluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, requestedBy);
+    }
+
+    /** The same request, recorded as asked for by {@code who} (an entry point's word, or an API client's name). */
+    public OperationRequest requestedBy(String who) {
+        return new OperationRequest(id, cluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, who);
+    }
+
+    /**
+     * A path is sent to the cluster as written, so it must be the one path it looks like: absolute under
+     * {@code /api/}, no empty, {@code .} or {@code ..} segment, no percent-encoding, no query or fragment, no
+     * control or other characters ONTAP's paths do not use.
+     */
+    static void checkPath(String path) {
+        if (path == null) {
+            throw new InvalidRequestException("path", "missing (an ONTAP REST path under /api/)");
+        }
+        if (path.contains("?") || path.contains("#")) {
+            throw new InvalidRequestException("path", "put query parameters in 'query', not in the path");
+        }
+        if (!path.startsWith("/api/") || path.length() > 1024) {
+            throw new InvalidRequestException("path", "not an ONTAP REST path under /api/ (at most 1024 characters)");
+        }
+        String[] segments = path.substring(1).split("/", -1);
+        for (String segment : segments) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()) {
+                throw new InvalidRequestException("path", "not a plain path: no empty, '.' or '..' segments, no '%', spaces"
+                        + " or control characters (letters, digits and _ . , : @ * ~ + = - only)");
+            }
+        }
+        if (path.startsWith("/api/cluster/jobs")) {
+            throw new InvalidRequestException("path", "jobs are controlled with cancel, pause and resume, not as operations");
+        }
+    }
+
+    private static boolean hasControl(String s) {
+        return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
     }
 
     /** The request document, as {@link #fromJson(String)} reads it back (the store keeps it so). */
@@ -99,12 +175,29 @@ public record OperationRequest(String id, String cluster, String method, String 
         if (idempotent) {
             node.put("idempotent", true);
         }
+        if (requestedBy != null) {
+            node.put("requested_by", requestedBy);
+        }
         return node.toString();
     }
 
     /** Reads a request document; every mistake is reported with the field it concerns. */
     public static OperationRequest fromJson(String json) {
         return fromJson(json, null);
+    }
+
+    /** Reads back a request this service stored ({@link #toJson()}), with who asked for it. */
+    public static OperationRequest fromStored(String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored request is not JSON", e);
+        }
+        String who = node.path("requested_by").asText(null);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove("requested_by");
+        OperationRequest request = fromJson(node);
+        return who == null ? request : request.requestedBy(who);
     }
 
     /** @param defaultId the id when the document has none (an inbox file's name), or null to generate one */
@@ -115,15 +208,28 @@ public record OperationRequest(String id, String cluster, String method, String 
         if (json.length() > MAX_BODY_BYTES) {
             throw new InvalidRequestException(null, "request larger than 1 MiB");
         }
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRequestException(null, "not valid JSON (" + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        }
+        JsonNode node = parse(json);
         OperationRequest request = fromJson(node);
         return defaultId != null && !node.hasNonNull("id") ? request.with(defaultId, request.cluster()) : request;
+    }
+
+    /**
+     * Parses strictly. The error names where and what kind of mistake, never the text at fault: a refused file may
+     * be something else entirely (a key, a password file), and its reason is written to disk and the log.
+     */
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (StreamConstraintsException e) {
+            throw new InvalidRequestException(null, "not accepted: JSON nested deeper than " + MAX_NESTING
+                    + " levels, or a string or number too long");
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            String kind = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
+                    ? "a key appears twice in one object" : "not valid JSON";
+            throw new InvalidRequestException(null, kind + (where == null ? "" : " (at line " + where.getLineNr()
+                    + ", column " + where.getColumnNr() + ")"));
+        }
     }
 
     /** An id made of a file name: unsafe characters become '-', so "nightly run (2).json" runs as "nightly-run--2-". */
@@ -139,7 +245,9 @@ public record OperationRequest(String id, String cluster, String method, String 
         }
         node.fieldNames().forEachRemaining(f -> {
             if (!FIELDS.contains(f)) {
-                throw new InvalidRequestException(f, "unknown field (known: id, cluster, method, path, query, body, timeout, policy, return_timeout, idempotent)");
+                // named when it is a plain word; anything else is not echoed (it could forge a log line)
+                throw new InvalidRequestException(f.matches("[A-Za-z0-9_.-]{1,64}") ? f : null,
+                        "unknown field (known: id, cluster, method, path, query, body, timeout, policy, return_timeout, idempotent)");
             }
         });
         Map<String, String> query = new LinkedHashMap<>();
@@ -149,26 +257,26 @@ public record OperationRequest(String id, String cluster, String method, String 
                 throw new InvalidRequestException("query", "must be an object of names and values");
             }
             q.fields().forEachRemaining(e -> {
-                if (e.getValue().isContainerNode()) {
-                    throw new InvalidRequestException("query." + e.getKey(), "must be a string, number or boolean");
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw new InvalidRequestException("query", "each value must be a string, number or boolean");
                 }
                 query.put(e.getKey(), e.getValue().asText());
             });
         }
         Duration timeout = null;
         if (node.hasNonNull("timeout")) {
-            try {
-                timeout = Durations.parse(node.get("timeout").asText());
-            } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException("timeout", e.getMessage());
+            if (!node.get("timeout").isTextual()) {
+                throw new InvalidRequestException("timeout", "must be a string such as \"90s\", \"10m\" or \"1h\"");
             }
+            timeout = parseTimeout(node.get("timeout").asText());
         }
         Integer returnTimeout = null;
         if (node.hasNonNull("return_timeout")) {
-            if (!node.get("return_timeout").canConvertToInt()) {
+            JsonNode rt = node.get("return_timeout");
+            if (!rt.isIntegralNumber() || !rt.canConvertToInt()) {
                 throw new InvalidRequestException("return_timeout", "must be a whole number of seconds (0-120)");
             }
-            returnTimeout = node.get("return_timeout").asInt();
+            returnTimeout = rt.asInt();
         }
         JsonNode body = node.get("body");
         JsonNode idempotent = node.get("idempotent");
@@ -185,10 +293,24 @@ public record OperationRequest(String id, String cluster, String method, String 
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isValueNode()) {
+        if (!v.isTextual()) {
             throw new InvalidRequestException(field, "must be a string");
         }
         return v.asText();
+    }
+
+    /** A request's timeout: a duration of at most {@link #MAX_TIMEOUT}; the message never echoes the text. */
+    public static Duration parseTimeout(String text) {
+        Duration d;
+        try {
+            d = text.length() > 32 ? null : Durations.parse(text);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            d = null;
+        }
+        if (d == null || d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
+            throw new InvalidRequestException("timeout", "not a duration from 1ms to 30d (use e.g. 90s, 10m, 1h)");
+        }
+        return d;
     }
 
     public String bodyText() {

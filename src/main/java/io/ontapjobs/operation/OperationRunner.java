@@ -134,6 +134,8 @@ public class OperationRunner {
         }
         boolean fresh = runs.putIfAbsent(request.id(), run) == null;
         if (fresh) {
+            run.withMdc(null, () -> LOG.info("Accepted {} {} on cluster {}{}", request.method(), request.path(), request.cluster(),
+                    request.requestedBy() == null ? "" : " (requested by " + request.requestedBy() + ")"));
             run.result.whenComplete((o, e) -> forgetOldest());
         }
         return fresh;
@@ -156,7 +158,7 @@ public class OperationRunner {
             if (runs.containsKey(s.id())) {
                 continue;
             }
-            OperationRequest request = OperationRequest.fromJson(s.request());
+            OperationRequest request = OperationRequest.fromStored(s.request());
             Run run;
             try {
                 run = new Run(request, clusters.apply(request.cluster()), policies.apply(request.policy()), s.acceptedAt());
@@ -207,7 +209,31 @@ public class OperationRunner {
     /** The operation as the API shows it, while it runs and after it ended. */
     public Optional<ObjectNode> view(String id) {
         Run run = runs.get(id);
-        return run == null ? Optional.empty() : Optional.of(run.view());
+        if (run != null) {
+            return Optional.of(run.view());
+        }
+        // ended long ago, in an earlier run of the service, or not taken up here: the store knows it
+        return store == null ? Optional.empty() : store.find(id).map(OperationRunner::storedView);
+    }
+
+    private static ObjectNode storedView(OperationStore.Stored s) {
+        ObjectNode v;
+        try {
+            v = s.outcome() != null ? (ObjectNode) JSON.readTree(s.outcome()).get("data").deepCopy() : JSON.createObjectNode();
+            if (s.outcome() == null) {
+                OperationRequest r = OperationRequest.fromStored(s.request());
+                v.putObject("operation").put("id", r.id()).put("cluster", r.cluster()).put("method", r.method()).put("path", r.path());
+                v.put("attempts", s.attempts());
+                if (r.requestedBy() != null) {
+                    v.put("requested_by", r.requestedBy());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored operation " + s.id() + " is unreadable", e);
+        }
+        v.put("status", s.status());
+        v.put("accepted_at", s.acceptedAt().toString());
+        return v;
     }
 
     /** Operations known to this process, newest first; {@code status} filters (accepted, running, or an outcome word). */
@@ -551,7 +577,8 @@ public class OperationRunner {
 
         void end(OutcomeStatus status, String reason) {
             Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status,
-                    decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, Instant.now());
+                    decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, Instant.now(),
+                    request.requestedBy(), cluster.config().simulator());
             withMdc(null, () -> {
                 LOG.info("Operation {} {}{}", request.id(), status.word(), reason != null ? ": " + reason : "");
                 metrics.outcome(cluster.name(), status.word(), attempts);
@@ -593,6 +620,9 @@ public class OperationRunner {
                     js.addObject().put("uuid", j.uuid()).put("state", j.state()).put("message", j.message());
                 }
                 v.put("attempts", attempts);
+                if (request.requestedBy() != null) {
+                    v.put("requested_by", request.requestedBy());
+                }
             }
             v.put("accepted_at", acceptedAt.toString());
             if (startedAt != null) {

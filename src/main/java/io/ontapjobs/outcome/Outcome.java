@@ -17,12 +17,21 @@ import java.util.List;
  * @param httpStatus the trigger's last HTTP status, when one came back
  * @param reason     why it ended this way, in words; {@code null} for a plain success
  * @param cancel     what happened to a cancel request (timeout or rule), or {@code null}
+ * @param requestedBy who asked for the operation (an API client's name, inbox, queue), or {@code null}
+ * @param simulator  the cluster was the in-process simulator: the source says so, so no one mistakes it for real work
  */
 public record Outcome(String operationId, String cluster, String method, String path, OutcomeStatus status,
                       Job job, List<Job> jobs, int attempts, int polls, Integer httpStatus, String reason, JsonNode cancel,
-                      Instant time) {
+                      Instant time, String requestedBy, boolean simulator) {
+
+    public Outcome(String operationId, String cluster, String method, String path, OutcomeStatus status, Job job,
+                   List<Job> jobs, int attempts, int polls, Integer httpStatus, String reason, JsonNode cancel, Instant time) {
+        this(operationId, cluster, method, path, status, job, jobs, attempts, polls, httpStatus, reason, cancel, time, null, false);
+    }
 
     public static final String SOURCE = "ontap-jobs";
+    /** The source of an outcome of the in-process simulator: {@code ontap-jobs/simulator/<cluster>}. */
+    static final String SIMULATOR = "simulator/";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public String type() {
@@ -33,7 +42,7 @@ public record Outcome(String operationId, String cluster, String method, String 
         ObjectNode event = JSON.createObjectNode();
         event.put("specversion", "1.0");
         event.put("id", operationId); // one outcome per operation: stable, so consumers can deduplicate
-        event.put("source", SOURCE + "/" + cluster);
+        event.put("source", SOURCE + "/" + (simulator ? SIMULATOR : "") + cluster);
         event.put("type", type());
         event.put("subject", operationId);
         event.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
@@ -61,6 +70,9 @@ public record Outcome(String operationId, String cluster, String method, String 
         if (cancel != null) {
             data.set("cancel", cancel);
         }
+        if (requestedBy != null) {
+            data.put("requested_by", requestedBy);
+        }
         return event;
     }
 
@@ -80,7 +92,9 @@ public record Outcome(String operationId, String cluster, String method, String 
                 data.path("attempts").asInt(), data.path("polls").asInt(),
                 data.hasNonNull("http_status") ? data.get("http_status").asInt() : null,
                 data.hasNonNull("reason") ? data.get("reason").asText() : null,
-                data.hasNonNull("cancel") ? data.get("cancel") : null, Instant.parse(event.path("time").asText()));
+                data.hasNonNull("cancel") ? data.get("cancel") : null, Instant.parse(event.path("time").asText()),
+                data.hasNonNull("requested_by") ? data.get("requested_by").asText() : null,
+                event.path("source").asText().startsWith(SOURCE + "/" + SIMULATOR));
     }
 
     public String toJson() {

@@ -20,16 +20,21 @@ public final class Durations {
         Matcher m = PART.matcher(s);
         Duration total = Duration.ZERO;
         int pos = 0;
-        while (m.find() && m.start() == pos) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
-            pos = m.end();
+        try {
+            while (m.find() && m.start() == pos) {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+                pos = m.end();
+            }
+            total.toMillis(); // a duration too long for milliseconds is no use to anyone: refuse it here
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
         }
         if (pos != s.length() || pos == 0) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (use e.g. 500ms, 30s, 10m, 1h)");

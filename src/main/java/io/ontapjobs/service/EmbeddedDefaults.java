@@ -3,7 +3,12 @@ package io.ontapjobs.service;
 import io.ontapjobs.api.OperationsApi;
 import io.ontapjobs.api.UiRoutes;
 import io.ontapjobs.broker.EmbeddedBroker;
+import io.ontapjobs.component.ClusterSettings;
 import io.ontapjobs.component.OntapComponent;
+import io.ontapjobs.api.ApiGate;
+import io.ontapjobs.security.AllowList;
+import io.ontapjobs.security.ApiTokens;
+import io.ontapjobs.security.TokenGate;
 import io.ontapjobs.observe.Health;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
@@ -63,19 +68,92 @@ public final class EmbeddedDefaults {
     /** Wires a Camel Main the way {@code serve} runs it; tests use it too. */
     public static void configure(Main main, boolean demo) {
         configurationFiles(main);
+        if (demo) {
+            main.addOverrideProperty(SIMULATOR_ENABLED, "true");
+        }
         main.configure().addRoutesBuilder(new OperationsApi());
         main.configure().addRoutesBuilder(new UiRoutes()); // the operator's page at / and /ui
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport support) {
+                installGate(support.getCamelContext());
                 OntapComponent ontap = loadConfiguration(support.getCamelContext());
-                startSimulatorIfNoCluster(support.getCamelContext(), ontap);
+                startSimulatorIfEnabled(support.getCamelContext(), ontap);
                 connectBroker(support.getCamelContext());
                 if (demo) {
                     dropExamples(support.getCamelContext()); // the inbox route takes them once it starts
                 }
             }
         });
+    }
+
+    /**
+     * Logins for the HTTP port: the {@link TokenGate} built from {@code ontap.api.tokens.*}, bound where the HTTP
+     * server asks it. Without a token the API serves loopback only: asked to listen elsewhere, start-up stops here.
+     */
+    static void installGate(CamelContext context) {
+        var props = context.getPropertiesComponent();
+        ApiTokens tokens;
+        try {
+            var keys = props.loadProperties(k -> k.startsWith(ApiTokens.PREFIX)).stringPropertyNames();
+            var all = new java.util.TreeSet<>(keys);
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(ApiTokens.PREFIX)).forEach(all::add);
+            tokens = ApiTokens.read(ApiTokens.names(all, System.getenv().keySet()), k -> props.resolveProperty(k).filter(v -> !v.isBlank()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(e.getMessage(), e);
+        }
+        String host = props.resolveProperty("ontap.api.host").map(String::strip).orElse("127.0.0.1");
+        if (tokens.isEmpty() && !loopback(host)) {
+            throw new ConfigurationError("ontap.api.host: '" + host + "' is not a loopback address, and no API token is configured:"
+                    + " set ontap.api.tokens.<client>.sha256 and ontap.api.tokens.<client>.roles (java -jar ontap-jobs.jar token"
+                    + " <client> --roles submit,read prints both), or listen on 127.0.0.1", null);
+        }
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (String h : props.resolveProperty("ontap.api.allowed-hosts").orElse("").split(",")) {
+            if (!h.isBlank()) {
+                hosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        TokenGate gate = new TokenGate(tokens, hosts);
+        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, gate);
+        // TEMPORARY: ask the gate first on the platform HTTP router
+        addStartupListener(context, (ctx, started) -> {
+            var router = org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
+                    org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME);
+            if (router != null && !started) {
+                router.route().order(Integer.MIN_VALUE).handler(rc -> {
+                    if (gate.admit(rc.request())) {
+                        rc.next();
+                    }
+                });
+            }
+        });
+        if (tokens.isEmpty()) {
+            LOG.info("API: no tokens configured (ontap.api.tokens.*): loopback only, no login");
+        } else {
+            LOG.info("API: login by bearer token for {}", tokens.clientNames());
+        }
+    }
+
+    private static void addStartupListener(CamelContext context, org.apache.camel.StartupListener listener) {
+        try {
+            context.addStartupListener(listener);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean loopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            // only literal addresses: a name is not looked up (it could resolve elsewhere tomorrow)
+            return h.matches("[0-9.]+|[0-9a-fA-F:]+") && java.net.InetAddress.getByName(h).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Reads clusters and policies before Camel starts, so that a mistake is one line, not a failed context. */
@@ -132,9 +210,32 @@ public final class EmbeddedDefaults {
         });
     }
 
-    static void startSimulatorIfNoCluster(CamelContext context, OntapComponent ontap) {
-        if (ontap.hasClusters()) {
+    /** {@code ontap.simulator.enabled}: the in-process simulator is cluster {@code default} ({@code serve --demo} sets it). */
+    static final String SIMULATOR_ENABLED = "ontap.simulator.enabled";
+
+    /**
+     * Starts the in-process simulator as cluster {@code default} when asked to ({@code --demo} or
+     * {@value #SIMULATOR_ENABLED}), and only then: a service that silently ran requests against a fake cluster
+     * would report successes that never happened.
+     *
+     * @throws ConfigurationError when no cluster is configured and the simulator is not asked for, or both are
+     */
+    static void startSimulatorIfEnabled(CamelContext context, OntapComponent ontap) {
+        var props = context.getPropertiesComponent();
+        String enabled = props.resolveProperty(SIMULATOR_ENABLED).map(String::strip).orElse("false");
+        if (!enabled.equalsIgnoreCase("true") && !enabled.equalsIgnoreCase("false")) {
+            throw new ConfigurationError(SIMULATOR_ENABLED + ": '" + enabled + "' is not true or false", null);
+        }
+        if (!Boolean.parseBoolean(enabled.toLowerCase(java.util.Locale.ROOT))) {
+            if (!ontap.hasClusters()) {
+                throw new ConfigurationError("no cluster configured: set ontap.clusters.<name>.url (with .password and .allow),"
+                        + " or use the in-process ONTAP simulator with serve --demo or " + SIMULATOR_ENABLED + "=true", null);
+            }
             return;
+        }
+        if (ontap.clusterNames().contains("default")) {
+            throw new ConfigurationError(SIMULATOR_ENABLED + ": the simulator is cluster 'default', but ontap.clusters.default.url"
+                    + " is set too; unset one of them", null);
         }
         var builder = OntapSimulator.builder().port(0).username(SIMULATOR_USER).password(SIMULATOR_PASSWORD);
         context.getPropertiesComponent().resolveProperty("ontap.simulator.scenarios")
@@ -157,7 +258,13 @@ public final class EmbeddedDefaults {
                     }
                 });
         OntapSimulator simulator = builder.build().start();
-        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD));
+        AllowList allow;
+        try {
+            allow = ClusterSettings.allow(props, "default");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(e.getMessage(), e);
+        }
+        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD).withAllow(allow).asSimulator());
         try {
             context.addService(new ServiceSupport() {
                 @Override
@@ -168,8 +275,8 @@ public final class EmbeddedDefaults {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        LOG.info("No cluster configured (ontap.clusters.<name>.url): cluster 'default' is an in-process ONTAP simulator at {}",
-                simulator.baseUrl());
+        LOG.info("Cluster 'default' is the in-process ONTAP simulator at {} ({}): no real cluster is touched",
+                simulator.baseUrl(), SIMULATOR_ENABLED);
     }
 
     /**

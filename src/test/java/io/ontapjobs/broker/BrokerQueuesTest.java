@@ -91,7 +91,7 @@ class BrokerQueuesTest {
             Message m = s.createConsumer(s.createQueue("ontap.requests.rejected")).receive(10_000);
             assertThat(m).isInstanceOf(TextMessage.class);
             assertThat(((TextMessage) m).getText()).isEqualTo(bad);
-            assertThat(m.getStringProperty("OntapRejectReason")).contains("GET");
+            assertThat(m.getStringProperty("OntapRejectReason")).startsWith("method: not POST, PATCH or DELETE");
             // taken from the requests queue: not delivered again
             assertThat(s.createConsumer(s.createQueue("ontap.requests")).receive(300)).isNull();
         }

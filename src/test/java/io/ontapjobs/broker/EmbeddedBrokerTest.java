@@ -51,6 +51,7 @@ class EmbeddedBrokerTest {
             Main main = new Main();
             EmbeddedDefaults.configure(main, false);
             main.addOverrideProperty("ontap.broker.port", String.valueOf(taken.getLocalPort()));
+            main.addOverrideProperty("ontap.simulator.enabled", "true");
             main.addOverrideProperty("ontap.api.port", String.valueOf(RunningService.freePort()));
             main.addOverrideProperty("ontap.state.dir", tmp.resolve("data").toString());
             main.addOverrideProperty("ontap.inbox.dir", tmp.resolve("inbox").toString());

@@ -26,6 +26,7 @@ class ServeMistakesTest {
         System.clearProperty("ontap.state.dir");
         System.clearProperty("ontap.state.jdbc-url");
         System.clearProperty("ontap.state.password");
+        System.clearProperty("ontap.simulator.enabled");
     }
 
     private String serveWith(String route) throws Exception {
@@ -33,6 +34,7 @@ class ServeMistakesTest {
         Files.writeString(file, route);
         System.setProperty("camel.main.routes-include-pattern", "file:" + file);
         System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
+        System.setProperty("ontap.simulator.enabled", "true"); // a cluster, so start-up gets as far as the mistake
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             System.setProperty("ontap.api.port", String.valueOf(free.getLocalPort())); // never the default 8080
         }

@@ -71,7 +71,7 @@ class InboxToOutcomeRouteTest extends CamelTestSupport {
 
         var outcome = new ObjectMapper().readTree(tmp.resolve("outcomes/java-vol.json").toFile());
         assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");
-        assertThat(Files.readString(inbox.resolve(".rejected/b.json.reason.txt"))).startsWith("id: '../etc/passwd' is not allowed");
+        assertThat(Files.readString(inbox.resolve(".rejected/b.json.reason.txt"))).startsWith("id: not allowed");
         assertThat(sim.stats().triggers()).isEqualTo(1);
     }
 }

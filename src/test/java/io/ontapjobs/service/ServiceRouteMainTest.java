@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
         "ontap.policies.file=config/policies.yaml",
         "ontap.clusters.default.username=admin",
         "ontap.clusters.default.password=netapp1!",
+        "ontap.clusters.default.allow=POST /api/**",
         // the requests-queue route needs a broker: an in-VM Artemis one (started below), as serve wires the embedded one
         "camel.component.jms.connection-factory=#class:org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory('vm://0')"})
 class ServiceRouteMainTest {
