@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ontap-jobs", mixinStandardHelpOptions = true, version = "ontap-jobs 0.1.0",
         description = "Runs asynchronous NetApp ONTAP operations to completion, unattended.",
         subcommands = {ServeCommand.class, RunCommand.class, SimulatorCommand.class, StatusCommand.class, ValidateCommand.class,
-                BenchCommand.class})
+                TokenCommand.class, BenchCommand.class})
 public final class Main {
 
     /** Exit codes shared by every command. */
@@ -38,13 +38,16 @@ public final class Main {
                 if (made instanceof RunCommand run) {
                     run.environment = environment;
                 }
+                if (made instanceof StatusCommand status) {
+                    status.environment = environment;
+                }
                 return made;
             }
         });
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, argv) -> {
-            ex.getCommandLine().getErr().println("ontap-jobs: " + ex.getMessage()
+            ex.getCommandLine().getErr().println("ontap-jobs: " + describe(ex)
                     + " (see: java -jar ontap-jobs.jar " + ex.getCommandLine().getCommandName() + " --help)");
             return USAGE;
         });
@@ -56,6 +59,21 @@ public final class Main {
             throw ex;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The mistake in words, without echoing what was typed after an unknown option: {@code --password VALUE} must
+     * not print the value (a mistyped flag is often a secret pasted in the wrong place).
+     */
+    static String describe(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            java.util.List<String> options = unmatched.getUnmatched().stream().filter(a -> a.startsWith("-"))
+                    .map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a).distinct().toList();
+            return options.isEmpty() ? "unexpected argument(s) (values are not repeated here)"
+                    : "unknown option" + (options.size() > 1 ? "s " : " ") + String.join(", ", options)
+                    + " (values are not repeated here)";
+        }
+        return ex.getMessage();
     }
 
     /** A mistake in flags or configuration: reported as one line with exit code 2. */

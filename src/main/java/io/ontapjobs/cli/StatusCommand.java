@@ -42,6 +42,11 @@ public class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "The service's HTTP address (default: ${DEFAULT-VALUE})")
     String url;
+    @Option(names = "--token-env", paramLabel = "VAR", defaultValue = "ONTAP_API_TOKEN",
+            description = "Environment variable holding the API token, when the service requires one (default: ${DEFAULT-VALUE})")
+    String tokenEnv;
+    /** Where the token is read from; tests replace it, since a JVM cannot change its own environment. */
+    java.util.function.UnaryOperator<String> environment = System::getenv;
     @Option(names = "--watch", description = "Redraw every --interval until interrupted (Ctrl-C)")
     boolean watch;
     @Option(names = "--interval", defaultValue = "2s", description = "Time between redraws with --watch (default: ${DEFAULT-VALUE})")
@@ -73,7 +78,7 @@ public class StatusCommand implements Callable<Integer> {
 
         JsonNode first;
         try {
-            first = fetch(http, list);
+            first = fetch(http, list, environment.apply(tokenEnv));
         } catch (Unreachable e) {
             err.println("ontap-jobs: " + e.getMessage());
             return Main.USAGE;
@@ -95,7 +100,7 @@ public class StatusCommand implements Callable<Integer> {
                 return Main.OK;
             }
             try {
-                records = fetch(http, list);
+                records = fetch(http, list, environment.apply(tokenEnv));
                 problem = null;
             } catch (Unreachable e) {
                 problem = e.getMessage(); // keep watching: the service may be restarting
@@ -134,11 +139,14 @@ public class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static JsonNode fetch(HttpClient http, URI list) throws Unreachable, InterruptedException {
+    static JsonNode fetch(HttpClient http, URI list, String token) throws Unreachable, InterruptedException {
         HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(list).timeout(Duration.ofSeconds(10)).header("Accept", "application/json").build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(list).timeout(Duration.ofSeconds(10)).header("Accept", "application/json");
+            if (token != null && !token.isBlank()) {
+                request.header("Authorization", "Bearer " + token.strip());
+            }
+            r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (HttpConnectTimeoutException e) {
             throw new Unreachable("cannot reach the service at " + list + ": no connection within 5s");
         } catch (HttpTimeoutException e) {
@@ -149,6 +157,12 @@ public class StatusCommand implements Callable<Integer> {
             throw new Unreachable("cannot reach the service at " + list + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
         } catch (IllegalArgumentException e) {
             throw new Unreachable("cannot ask " + list + ": " + e.getMessage());
+        }
+        if (r.statusCode() == 401) {
+            throw new Unreachable(list + " asks for a login: put a token with the read role in $ONTAP_API_TOKEN (or the variable --token-env names)");
+        }
+        if (r.statusCode() == 403) {
+            throw new Unreachable(list + " refused: the token lacks the read role");
         }
         if (r.statusCode() != 200) {
             throw new Unreachable(list + " answered HTTP " + r.statusCode() + " (is this an ontap-jobs service?)");
