@@ -97,7 +97,12 @@ public final class RunningService implements AutoCloseable {
             main.addOverrideProperty("ontap.state.dir", dir.resolve("data").toString());
             main.addOverrideProperty("camel.main.shutdown-timeout", "1"); // jobs that never end by themselves
             properties.forEach(main::addOverrideProperty);
-            main.start();
+            try {
+                main.start();
+            } catch (Exception | Error e) {
+                main.stop(); // a start-up mistake under test: nothing of this service keeps running
+                throw e;
+            }
             return new RunningService(main, port, brokerPort, dir, Map.copyOf(properties));
         }
     }
