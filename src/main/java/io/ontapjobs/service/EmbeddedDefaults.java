@@ -200,6 +200,11 @@ public final class EmbeddedDefaults {
             Path dir = stateDir.resolve("broker");
             String requests = queue(context, "ontap.requests.queue", "ontap.requests");
             String outcomes = queue(context, "ontap.outcomes.queue", "ontap.outcomes");
+            for (String[] q : new String[][] {{"ontap.requests.queue", requests}, {"ontap.outcomes.queue", outcomes}}) {
+                if (q[1].contains("#") || q[1].contains("*")) { // the broker's roles would read the name as a pattern
+                    throw new ConfigurationError(q[0] + ": '" + q[1] + "' holds a wildcard (# or *); the embedded broker needs a plain name", null);
+                }
+            }
             List<String> queues = List.of(requests, requests + ".rejected", outcomes);
             BrokerCredentials login;
             try {

@@ -33,8 +33,7 @@ class BrokerCredentialsTest {
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         LoggerContext loggers = (LoggerContext) LoggerFactory.getILoggerFactory();
         // "never logged" at any level: ours and the broker's loggers at their most talkative while the service starts
-        List<String> names = List.of("io.ontapjobs", "org.apache.activemq.artemis.spi.core.security", "org.apache.activemq.artemis.core.security",
-                "org.apache.activemq.artemis.core.server");
+        List<String> names = List.of("io.ontapjobs", "org.apache.activemq", "org.apache.camel", "org.springframework.jms");
         List<Level> before = names.stream().map(n -> loggers.getLogger(n).getLevel()).toList();
         names.forEach(n -> loggers.getLogger(n).setLevel(Level.TRACE));
         Logger root = loggers.getLogger(Logger.ROOT_LOGGER_NAME);
