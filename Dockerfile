@@ -19,8 +19,9 @@ COPY --chown=ontap config /app/config
 COPY --chown=ontap routes /app/routes
 RUN mkdir -p /app/inbox /app/outcomes /app/data && chown -R ontap /app/inbox /app/outcomes /app/data
 USER ontap
-# the API and the embedded broker must listen beyond the container's loopback. The broker has no
-# authentication: publish 61616 only to a trusted network, or set ONTAP_BROKER_URL to a broker of your own.
+# the API and the embedded broker must listen beyond the container's loopback. Broker clients log in:
+# set ONTAP_BROKER_PASSWORD, or read the generated login from /app/data/broker-credentials.properties.
+# The login is not encrypted (plain TCP): publish 61616 only to a trusted network.
 ENV ONTAP_API_HOST=0.0.0.0 ONTAP_BROKER_HOST=0.0.0.0
 EXPOSE 8080 61616
 # ready = every cluster reachable with our credentials, the store writable, the broker reachable, the outbox not backed up

@@ -49,6 +49,7 @@ class CrashRecoveryIT {
     static final Path JAR = Path.of("target/ontap-jobs.jar").toAbsolutePath();
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String BROKER_PASSWORD = "Broker-pw-crash-3141";
     @TempDir
     Path work;
     Process simulator;
@@ -115,6 +116,7 @@ class CrashRecoveryIT {
             }
         }
         pb.environment().put("ONTAP_BROKER_PORT", String.valueOf(brokerPort));
+        pb.environment().put("ONTAP_BROKER_PASSWORD", BROKER_PASSWORD); // clients log in (user ontap-client)
         if (webhook != null) {
             pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_URL", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
             pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_SECRET", secret);
@@ -193,7 +195,7 @@ class CrashRecoveryIT {
     /** Every message on the outcomes queue of the service's broker, by outcome id. */
     private Map<String, Integer> drainOutcomesQueue(int expected) throws Exception {
         Map<String, Integer> ids = new HashMap<>();
-        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort);
+        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort, "ontap-client", BROKER_PASSWORD);
              Connection c = factory.createConnection()) {
             c.start();
             Session session = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -228,7 +230,7 @@ class CrashRecoveryIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> outcomeFiles() == 40);
         String log = Files.readString(work.resolve("second.log"));
-        assertThat(log).contains("Resumed 40 unfinished operation(s)");
+        assertThat(log).contains("Resumed 40 unfinished operation(s)").doesNotContain(BROKER_PASSWORD);
         try (Stream<Path> files = Files.list(work.resolve("outcomes"))) {
             files.filter(p -> p.toString().endsWith(".json")).forEach(p -> {
                 try {

@@ -3,6 +3,7 @@ package io.ontapjobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ontapjobs.api.OperationsApi;
+import io.ontapjobs.broker.BrokerCredentials;
 import io.ontapjobs.service.EmbeddedDefaults;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -28,12 +30,16 @@ public final class RunningService implements AutoCloseable {
     public final int port;
     public final int brokerPort;
     public final String base;
+    private final Path dir;
+    private final Map<String, String> properties;
 
-    private RunningService(Main main, int port, int brokerPort) {
+    private RunningService(Main main, int port, int brokerPort, Path dir, Map<String, String> properties) {
         this.main = main;
         this.port = port;
         this.brokerPort = brokerPort;
         this.base = "http://127.0.0.1:" + port;
+        this.dir = dir;
+        this.properties = properties;
     }
 
     /** The service's settings before it starts; {@link #start()} starts it. */
@@ -95,8 +101,13 @@ public final class RunningService implements AutoCloseable {
             main.addOverrideProperty("ontap.state.dir", dir.resolve("data").toString());
             main.addOverrideProperty("camel.main.shutdown-timeout", "1"); // jobs that never end by themselves
             properties.forEach(main::addOverrideProperty);
-            main.start();
-            return new RunningService(main, port, brokerPort);
+            try {
+                main.start();
+            } catch (Exception | Error e) {
+                main.stop(); // a start-up mistake under test: nothing of this service keeps running
+                throw e;
+            }
+            return new RunningService(main, port, brokerPort, dir, Map.copyOf(properties));
         }
     }
 
@@ -114,6 +125,21 @@ public final class RunningService implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** The embedded broker's client login: ontap.broker.user/password when the test set them, else the generated one. */
+    public BrokerCredentials brokerLogin() {
+        String password = properties.get("ontap.broker.password");
+        if (password != null) {
+            return new BrokerCredentials(properties.getOrDefault("ontap.broker.user", BrokerCredentials.DEFAULT_USER), password);
+        }
+        return BrokerCredentials.read(dir.resolve("data").resolve(BrokerCredentials.FILE_NAME));
+    }
+
+    /** A CORE (JMS) client of the embedded broker over TCP, logged in as {@link #brokerLogin()}. */
+    public ActiveMQConnectionFactory brokerClient() {
+        BrokerCredentials login = brokerLogin();
+        return new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort, login.user(), login.password());
     }
 
     public CamelContext context() {

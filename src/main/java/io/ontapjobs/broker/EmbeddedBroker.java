@@ -7,15 +7,21 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
+import org.apache.activemq.artemis.core.security.Role;
 import org.apache.activemq.artemis.core.remoting.server.RemotingService;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
+import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * An ActiveMQ Artemis broker in this process (a Camel service: it stops with the context). Persistent: journal,
  * bindings, paging and large messages under one directory (e.g. {@code <ontap.state.dir>/broker}), so a message
  * survives a restart. One TCP acceptor speaks CORE, AMQP and STOMP, so any client can consume; the service's own
- * connections use an in-VM acceptor of their own. Security is off: the acceptor listens on
- * {@code 127.0.0.1} unless configured otherwise.
+ * connections use an in-VM acceptor of their own.
+ * <p>
+ * Every connection logs in (no anonymous login on any protocol). The service's own user has a random password made
+ * for this broker instance and kept in memory only; it may do anything but manage the broker. The client login
+ * ({@link #clientLogin}) may send to the requests queue and consume or browse the outcomes queue, nothing else.
  */
 public class EmbeddedBroker extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
@@ -43,7 +52,17 @@ public class EmbeddedBroker extends ServiceSupport {
     private final int port;
     private final List<String> queues;
     private final String inVmUrl = "vm://" + IN_VM_IDS.getAndIncrement();
+    /** The service's own login: never written anywhere, a new password for every broker instance. */
+    private final BrokerCredentials service = new BrokerCredentials(SERVICE_USER, BrokerCredentials.randomSecret());
+    private BrokerCredentials client;
+    private String requestsQueue;
+    private String outcomesQueue;
     private EmbeddedActiveMQ broker;
+
+    /** The user of the service's own connections; a client login may not take it. */
+    public static final String SERVICE_USER = "ontap-service-internal";
+    private static final String SERVICE_ROLE = "ontap-service";
+    private static final String CLIENT_ROLE = "ontap-client";
 
     /** The acceptor could not listen on host:port (in use, or not an address of this machine). */
     public static class AcceptorException extends RuntimeException {
@@ -68,6 +87,30 @@ public class EmbeddedBroker extends ServiceSupport {
         this.host = host;
         this.port = port;
         this.queues = List.copyOf(queues);
+    }
+
+    /**
+     * The login of clients (users' programs): they may send to {@code requestsQueue} and consume or browse
+     * {@code outcomesQueue}, nothing else. Without it, only the service's own user can log in.
+     */
+    public EmbeddedBroker clientLogin(BrokerCredentials login, String requestsQueue, String outcomesQueue) {
+        if (SERVICE_USER.equals(login.user())) {
+            throw new IllegalArgumentException("the user '" + SERVICE_USER + "' is the service's own");
+        }
+        this.client = login;
+        this.requestsQueue = requestsQueue;
+        this.outcomesQueue = outcomesQueue;
+        return this;
+    }
+
+    /** The service's own login (for connections from this process only; never log or store its password). */
+    public BrokerCredentials serviceLogin() {
+        return service;
+    }
+
+    /** A connection factory for this process: the in-VM acceptor, as the service's own user. */
+    public ActiveMQConnectionFactory serviceConnectionFactory() {
+        return new ActiveMQConnectionFactory(inVmUrl, service.user(), service.password());
     }
 
     /** The in-VM acceptor, for connections from this process (one id per broker, so an earlier one never collides). */
@@ -97,7 +140,7 @@ public class EmbeddedBroker extends ServiceSupport {
         Configuration config = new ConfigurationImpl()
                 .setName("ontap-jobs")
                 .setPersistenceEnabled(true)
-                .setSecurityEnabled(false)
+                .setSecurityEnabled(true)
                 .setJMXManagementEnabled(false)
                 .setJournalType(JournalType.NIO)
                 .setJournalDirectory(dir.resolve("journal").toString())
@@ -106,7 +149,8 @@ public class EmbeddedBroker extends ServiceSupport {
                 .setLargeMessagesDirectory(dir.resolve("large-messages").toString())
                 .setNodeManagerLockDirectory(dir.toString())
                 .setJournalLockAcquisitionTimeout(LOCK_TIMEOUT_MS) // another process with this journal: fail, never hang
-                .addAcceptorConfiguration("tcp", tcpUrl() + "?protocols=CORE,AMQP,STOMP")
+                // AMQP: PLAIN only, so a client cannot even ask for ANONYMOUS (the login module refuses it too)
+                .addAcceptorConfiguration("tcp", tcpUrl() + "?protocols=CORE,AMQP,STOMP;saslMechanisms=PLAIN")
                 .addAcceptorConfiguration("in-vm", inVmUrl)
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_QUEUE))
@@ -118,7 +162,8 @@ public class EmbeddedBroker extends ServiceSupport {
         for (String q : concat(queues, List.of(DEAD_LETTER_QUEUE, EXPIRY_QUEUE))) {
             config.addQueueConfiguration(QueueConfiguration.of(q).setAddress(q).setRoutingType(RoutingType.ANYCAST).setDurable(true));
         }
-        broker = new EmbeddedActiveMQ().setConfiguration(config);
+        secure(config);
+        broker = new EmbeddedActiveMQ().setConfiguration(config).setSecurityManager(securityManager());
         try {
             broker.start();
         } catch (Exception e) {
@@ -137,7 +182,7 @@ public class EmbeddedBroker extends ServiceSupport {
             broker.stop();
             throw new AcceptorException("cannot listen on " + host + ":" + port, null);
         }
-        LOG.info("Embedded ActiveMQ Artemis broker: {} (CORE, AMQP, STOMP), journal in {}, queues {}", tcpUrl(), dir, queues);
+        LOG.info("Embedded ActiveMQ Artemis broker: {} (CORE, AMQP, STOMP; login required), journal in {}, queues {}", tcpUrl(), dir, queues);
     }
 
     @Override
@@ -146,6 +191,62 @@ public class EmbeddedBroker extends ServiceSupport {
             broker.stop();
             broker = null;
         }
+    }
+
+    /** Artemis' JAAS security manager with its in-memory login module: users, passwords and roles held here only. */
+    private ActiveMQJAASSecurityManager securityManager() {
+        SecurityConfiguration users = new SecurityConfiguration();
+        users.addUser(service.user(), service.password());
+        users.addRole(service.user(), SERVICE_ROLE);
+        if (client != null) {
+            users.addUser(client.user(), client.password());
+            users.addRole(client.user(), CLIENT_ROLE);
+        }
+        users.setDefaultUser(null); // no user given: no login (no anonymous CORE, STOMP, AMQP)
+        return new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), users);
+    }
+
+    /**
+     * Who may do what, by address. Artemis takes the most specific match only, so the two client queues repeat the
+     * service's role. Nobody has manage: the management address answers no one.
+     */
+    private void secure(Configuration config) {
+        Role serviceRole = role(SERVICE_ROLE);
+        // the routes (also users' own jms: routes) may create, use and drop any queue, the DLQ and ExpiryQueue included
+        serviceRole.setSend(true);
+        serviceRole.setConsume(true);
+        serviceRole.setBrowse(true);
+        serviceRole.setCreateAddress(true);
+        serviceRole.setDeleteAddress(true);
+        serviceRole.setCreateDurableQueue(true);
+        serviceRole.setDeleteDurableQueue(true);
+        serviceRole.setCreateNonDurableQueue(true);
+        serviceRole.setDeleteNonDurableQueue(true);
+        config.putSecurityRoles("#", Set.of(serviceRole));
+        if (client == null) {
+            return;
+        }
+        Role send = role(CLIENT_ROLE);
+        send.setSend(true); // requests in; never consumed by a client (it would take them from the service)
+        Role consume = role(CLIENT_ROLE);
+        consume.setConsume(true); // outcomes out; never sent by a client (no forged outcomes)
+        consume.setBrowse(true);
+        if (requestsQueue.equals(outcomesQueue)) {
+            Role both = role(CLIENT_ROLE);
+            both.setSend(true);
+            both.setConsume(true);
+            both.setBrowse(true);
+            config.putSecurityRoles(requestsQueue, Set.of(serviceRole, both));
+        } else {
+            config.putSecurityRoles(requestsQueue, Set.of(serviceRole, send));
+            config.putSecurityRoles(outcomesQueue, Set.of(serviceRole, consume));
+        }
+    }
+
+    private static Role role(String name) {
+        Role r = new Role();
+        r.setName(name);
+        return r;
     }
 
     /** Fails with one sentence when the acceptor's address is taken or is not this machine's; start-up checks it early. */

@@ -82,6 +82,9 @@ public final class Health {
                 try (Connection c = factory.createConnection()) {
                     c.start();
                     return null;
+                } catch (jakarta.jms.JMSSecurityException e) {
+                    // reachable, but our credentials are wrong: say so, the fix is a different one
+                    return broker + " refused the login of ontap.broker.user: " + e.getMessage();
                 } catch (JMSException | RuntimeException e) {
                     return broker + " is unreachable: " + e.getMessage();
                 }

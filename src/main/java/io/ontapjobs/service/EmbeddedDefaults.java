@@ -2,6 +2,7 @@ package io.ontapjobs.service;
 
 import io.ontapjobs.api.OperationsApi;
 import io.ontapjobs.api.UiRoutes;
+import io.ontapjobs.broker.BrokerCredentials;
 import io.ontapjobs.broker.EmbeddedBroker;
 import io.ontapjobs.component.ClusterSettings;
 import io.ontapjobs.component.OntapComponent;
@@ -282,7 +283,9 @@ public final class EmbeddedDefaults {
     /**
      * The {@code jms} component's connections: to {@code ontap.broker.url} (with {@code ontap.broker.user} and
      * {@code .password}) when set, else to an ActiveMQ Artemis broker started here, in-process, listening on
-     * {@code ontap.broker.host:ontap.broker.port} with its journal in {@code <ontap.state.dir>/broker}.
+     * {@code ontap.broker.host:ontap.broker.port} with its journal in {@code <ontap.state.dir>/broker}. Clients of the
+     * embedded broker log in with {@code ontap.broker.user} / {@code .password}, or, with no password set, with the
+     * login generated into {@code <ontap.state.dir>/broker-credentials.properties}.
      */
     static void connectBroker(CamelContext context) {
         var props = context.getPropertiesComponent();
@@ -300,11 +303,27 @@ public final class EmbeddedDefaults {
             } catch (NumberFormatException e) {
                 throw new ConfigurationError("ontap.broker.port: '" + portText + "' is not a port number (1-65535)", e);
             }
-            Path dir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"), "broker");
-            List<String> queues = List.of(queue(context, "ontap.requests.queue", "ontap.requests"),
-                    queue(context, "ontap.requests.queue", "ontap.requests") + ".rejected",
-                    queue(context, "ontap.outcomes.queue", "ontap.outcomes"));
-            EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues);
+            Path stateDir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"));
+            Path dir = stateDir.resolve("broker");
+            String requests = queue(context, "ontap.requests.queue", "ontap.requests");
+            String outcomes = queue(context, "ontap.outcomes.queue", "ontap.outcomes");
+            for (String[] q : new String[][] {{"ontap.requests.queue", requests}, {"ontap.outcomes.queue", outcomes}}) {
+                if (q[1].contains("#") || q[1].contains("*")) { // the broker's roles would read the name as a pattern
+                    throw new ConfigurationError(q[0] + ": '" + q[1] + "' holds a wildcard (# or *); the embedded broker needs a plain name", null);
+                }
+            }
+            List<String> queues = List.of(requests, requests + ".rejected", outcomes);
+            BrokerCredentials login;
+            try {
+                login = BrokerCredentials.resolve(props.resolveProperty("ontap.broker.user").orElse(null),
+                        props.resolveProperty("ontap.broker.password").orElse(null), stateDir);
+            } catch (BrokerCredentials.CredentialsException e) {
+                throw new ConfigurationError(e.getMessage(), e);
+            }
+            if (EmbeddedBroker.SERVICE_USER.equals(login.user())) {
+                throw new ConfigurationError("ontap.broker.user: '" + login.user() + "' is the service's own user; choose another", null);
+            }
+            EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues).clientLogin(login, requests, outcomes);
             try {
                 broker.checkAddress(); // the broker itself starts with the context, before the routes, and stops with it
             } catch (EmbeddedBroker.AcceptorException e) {
@@ -327,7 +346,7 @@ public final class EmbeddedDefaults {
                     broker.stop();
                 }
             }, false);
-            factory = new ActiveMQConnectionFactory(broker.inVmUrl());
+            factory = broker.serviceConnectionFactory(); // in-VM, as the service's own user
         } else {
             String user = props.resolveProperty("ontap.broker.user").orElse(null);
             String password = props.resolveProperty("ontap.broker.password").orElse(null);

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service as `serve` wires it, with its embedded broker, reached by plain clients over TCP as users' programs
- * reach it: JMS (Artemis CORE), AMQP 1.0 (Qpid JMS) and raw STOMP frames.
+ * reach it: JMS (Artemis CORE), AMQP 1.0 (Qpid JMS) and raw STOMP frames, logged in with the client login the
+ * service generated. What that login may not do, and that nobody gets in without one, is in {@link BrokerSecurityTest}.
  */
 class BrokerQueuesTest {
     @TempDir
@@ -42,7 +43,7 @@ class BrokerQueuesTest {
     static void start() throws Exception {
         service = RunningService.start(tmp, "scenarios:\n  - {method: POST, path: /api/storage/volumes, duration: 200ms}\n");
         brokerPort = service.brokerPort;
-        client = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort); // over TCP, not in-VM
+        client = service.brokerClient(); // over TCP, not in-VM, with the generated client login
     }
 
     @AfterAll
@@ -74,7 +75,8 @@ class BrokerQueuesTest {
         try (var connection = client.createConnection()) {
             connection.start();
             var session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
-            jakarta.jms.Message m = session.createConsumer(session.createQueue("ontap.outcomes")).receive(10_000);
+            // by id: another test's outcome may be queued too
+            jakarta.jms.Message m = session.createConsumer(session.createQueue("ontap.outcomes"), "ontap_outcome_id = 'jms-vol1'").receive(10_000);
             assertThat(m).isInstanceOf(jakarta.jms.TextMessage.class);
             assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("jms-vol1");
             assertThat(new ObjectMapper().readTree(((jakarta.jms.TextMessage) m).getText()).get("id").asText()).isEqualTo("jms-vol1");
@@ -86,31 +88,31 @@ class BrokerQueuesTest {
         String bad = "{\"method\":\"GET\",\"path\":\"/api/storage/volumes\"}";
         send("ontap.requests", bad);
 
-        try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
-            c.start();
-            Message m = s.createConsumer(s.createQueue("ontap.requests.rejected")).receive(10_000);
-            assertThat(m).isInstanceOf(TextMessage.class);
-            assertThat(((TextMessage) m).getText()).isEqualTo(bad);
-            assertThat(m.getStringProperty("OntapRejectReason")).startsWith("method: not POST, PATCH or DELETE");
-            // taken from the requests queue: not delivered again
-            assertThat(s.createConsumer(s.createQueue("ontap.requests")).receive(300)).isNull();
-        }
+        // clients may not read the rejected queue (nor take requests): looked at as the service's own user
+        var consumer = service.context().createConsumerTemplate();
+        org.apache.camel.Exchange rejected = consumer.receive("jms:queue:ontap.requests.rejected", 10_000);
+        assertThat(rejected).isNotNull();
+        assertThat(rejected.getMessage().getBody(String.class)).isEqualTo(bad);
+        assertThat(rejected.getMessage().getHeader("OntapRejectReason", String.class)).startsWith("method: not POST, PATCH or DELETE");
+        // taken from the requests queue: not delivered again
+        assertThat(consumer.receive("jms:queue:ontap.requests", 300)).isNull();
     }
 
     @Test
     void outcomesSentToTheSinkUriAreConsumedByJmsAndStompClients() throws Exception {
         ProducerTemplate template = service.context().createProducerTemplate();
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-1\",\"type\":\"ontap.operation.succeeded\"}";
-        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.outcomes"), outcome,
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
                 Map.of("OntapOperationId", "o-1", "Content-Type", "application/cloudevents+json"));
-        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.outcomes"), outcome,
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
                 Map.of("OntapOperationId", "o-1")); // the outbox again after a crash: the broker drops the copy
-        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.stomp"), outcome.replace("o-1", "o-2"),
+        template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome.replace("o-1", "o-2"),
                 Map.of("OntapOperationId", "o-2"));
 
+        // selected by id: the only queue a client may consume is shared by this class's tests
         try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             c.start();
-            MessageConsumer consumer = s.createConsumer(s.createQueue("test.outcomes"));
+            MessageConsumer consumer = s.createConsumer(s.createQueue("ontap.outcomes"), "ontap_outcome_id = 'o-1'");
             Message m = consumer.receive(5_000);
             assertThat(m).isInstanceOf(TextMessage.class);
             assertThat(((TextMessage) m).getText()).isEqualTo(outcome);
@@ -119,13 +121,16 @@ class BrokerQueuesTest {
             assertThat(consumer.receive(300)).as("the second copy of o-1").isNull();
         }
 
+        var login = service.brokerLogin();
         try (Socket socket = new Socket("127.0.0.1", brokerPort)) {
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            out.write("CONNECT\naccept-version:1.2\nhost:localhost\n\n\0".getBytes(StandardCharsets.UTF_8));
+            out.write(("CONNECT\naccept-version:1.2\nhost:localhost\nlogin:" + login.user() + "\npasscode:" + login.password() + "\n\n\0")
+                    .getBytes(StandardCharsets.UTF_8));
             assertThat(frame(in)).startsWith("CONNECTED");
-            out.write("SUBSCRIBE\nid:0\ndestination:test.stomp\ndestination-type:ANYCAST\nack:auto\n\n\0".getBytes(StandardCharsets.UTF_8));
+            out.write("SUBSCRIBE\nid:0\ndestination:ontap.outcomes\ndestination-type:ANYCAST\nack:auto\nselector:ontap_outcome_id = 'o-2'\n\n\0"
+                    .getBytes(StandardCharsets.UTF_8));
             String message = frame(in);
             assertThat(message).startsWith("MESSAGE").contains("\nontap_outcome_id:o-2\n").endsWith(outcome.replace("o-1", "o-2"));
             out.write("DISCONNECT\n\n\0".getBytes(StandardCharsets.UTF_8));
@@ -135,14 +140,15 @@ class BrokerQueuesTest {
     @Test
     void outcomesAreConsumedByAnAmqpClient() throws Exception {
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-amqp\",\"type\":\"ontap.operation.succeeded\"}";
-        service.context().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("test.amqp"), outcome,
+        service.context().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
                 Map.of("OntapOperationId", "o-amqp"));
 
         // Qpid JMS speaks AMQP 1.0 only: what Python (proton), .NET or Node AMQP consumers see too
-        var amqp = new org.apache.qpid.jms.JmsConnectionFactory("amqp://127.0.0.1:" + brokerPort);
+        var login = service.brokerLogin();
+        var amqp = new org.apache.qpid.jms.JmsConnectionFactory(login.user(), login.password(), "amqp://127.0.0.1:" + brokerPort);
         try (Connection c = amqp.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             c.start();
-            Message m = s.createConsumer(s.createQueue("test.amqp")).receive(5_000);
+            Message m = s.createConsumer(s.createQueue("ontap.outcomes"), "ontap_outcome_id = 'o-amqp'").receive(5_000);
             assertThat(m).isInstanceOf(TextMessage.class);
             assertThat(((TextMessage) m).getText()).isEqualTo(outcome);
             assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("o-amqp");

@@ -26,7 +26,8 @@ class EmbeddedBrokerTest {
         int port = RunningService.freePort();
         EmbeddedBroker broker = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", port, List.of("q.durable"));
         broker.start();
-        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(broker.tcpUrl());
+        // the service's own user over TCP: the only one allowed on an arbitrary queue
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(broker.tcpUrl(), broker.serviceLogin().user(), broker.serviceLogin().password());
              Connection c = cf.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             s.createProducer(s.createQueue("q.durable")).send(s.createTextMessage("kept")); // persistent by default
         }
@@ -34,7 +35,7 @@ class EmbeddedBrokerTest {
 
         EmbeddedBroker again = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", port, List.of("q.durable"));
         again.start();
-        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(again.tcpUrl());
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(again.tcpUrl(), again.serviceLogin().user(), again.serviceLogin().password());
              Connection c = cf.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             c.start();
             Message m = s.createConsumer(s.createQueue("q.durable")).receive(5_000);

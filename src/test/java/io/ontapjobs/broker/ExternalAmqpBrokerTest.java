@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ontap.broker.url=amqp://…: the service takes requests from, and puts outcomes on, a broker it reaches over
- * AMQP 1.0 only (Artemis' own client refuses an amqp:// URL). The broker here is an Artemis of the test's own;
- * the test's producer and consumer use its CORE side.
+ * AMQP 1.0 only (Artemis' own client refuses an amqp:// URL), logging in with ontap.broker.user/.password. The
+ * broker here is an Artemis of the test's own; the test's producer and consumer use its CORE side, as its client.
  */
 class ExternalAmqpBrokerTest {
     @TempDir
@@ -46,13 +46,18 @@ class ExternalAmqpBrokerTest {
     @Test
     void requestFromAnAmqpBrokerRunsAndItsOutcomeGoesBackThere() throws Exception {
         int port = RunningService.freePort();
-        broker = new EmbeddedBroker(tmp.resolve("external-broker"), "127.0.0.1", port, List.of("ontap.requests", "ontap.outcomes"));
+        BrokerCredentials client = new BrokerCredentials("client", "client-pw-4711");
+        broker = new EmbeddedBroker(tmp.resolve("external-broker"), "127.0.0.1", port, List.of("ontap.requests", "ontap.outcomes"))
+                .clientLogin(client, "ontap.requests", "ontap.outcomes");
         broker.start();
         sim = OntapSimulator.builder().port(0).build().start();
         sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(200)).build());
-        service = RunningService.in(tmp).cluster(sim.baseUrl()).property("ontap.broker.url", "amqp://127.0.0.1:" + port).start();
+        // the service logs in with ontap.broker.user/.password (here the broker's user that may take requests)
+        service = RunningService.in(tmp).cluster(sim.baseUrl()).property("ontap.broker.url", "amqp://127.0.0.1:" + port)
+                .property("ontap.broker.user", broker.serviceLogin().user()).property("ontap.broker.password", broker.serviceLogin().password())
+                .start();
 
-        try (ActiveMQConnectionFactory core = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + port);
+        try (ActiveMQConnectionFactory core = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + port, client.user(), client.password());
              Connection c = core.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             c.start();
             s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(

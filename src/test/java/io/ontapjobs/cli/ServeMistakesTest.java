@@ -23,6 +23,7 @@ class ServeMistakesTest {
         System.clearProperty("camel.main.routes-include-pattern");
         System.clearProperty("ontap.api.port");
         System.clearProperty("ontap.broker.port");
+        System.clearProperty("ontap.broker.user");
         System.clearProperty("ontap.state.dir");
         System.clearProperty("ontap.state.jdbc-url");
         System.clearProperty("ontap.state.password");
@@ -46,6 +47,15 @@ class ServeMistakesTest {
         assertThat(code).as(err.toString()).isEqualTo(2);
         assertThat(err.toString().lines()).hasSize(1);
         return err.toString().strip();
+    }
+
+    @Test
+    void aBrokerUserWithoutAPasswordIsOneLineNamingTheKey() throws Exception {
+        System.setProperty("ontap.broker.user", "app");
+
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.broker.password: not set").contains("ONTAP_BROKER_PASSWORD");
     }
 
     @Test

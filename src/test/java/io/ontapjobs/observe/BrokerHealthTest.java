@@ -45,19 +45,35 @@ class BrokerHealthTest {
     @Test
     void readinessIsDownWhileTheBrokerIsUnreachableAndUpOnceItListens() throws Exception {
         int brokerPort = RunningService.freePort();
-        service = RunningService.in(tmp).property("ontap.broker.url", "tcp://127.0.0.1:" + brokerPort).start();
+        broker = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", brokerPort, List.of("ontap.outcomes", "ontap.requests"));
+        var login = broker.serviceLogin(); // the broker logs everyone in: the service with ontap.broker.user/.password
+        service = RunningService.in(tmp).property("ontap.broker.url", "tcp://127.0.0.1:" + brokerPort)
+                .property("ontap.broker.user", login.user()).property("ontap.broker.password", login.password()).start();
 
         HttpResponse<String> down = service.get("/observe/health/ready?data=true");
         assertThat(down.statusCode()).isEqualTo(503);
         assertThat(brokerCheck(down)).startsWith("DOWN: the broker of ontap.broker.url is unreachable");
 
         // A broker comes up where the service looks for it: readiness follows without a restart.
-        broker = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", brokerPort, List.of("ontap.outcomes", "ontap.requests"));
         broker.start();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             HttpResponse<String> up = service.get("/observe/health/ready?data=true");
             assertThat(brokerCheck(up)).isEqualTo("UP");
             assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
         });
+    }
+
+    @Test
+    void readinessIsDownWhenTheBrokerRefusesTheLogin() throws Exception {
+        int brokerPort = RunningService.freePort();
+        broker = new EmbeddedBroker(tmp.resolve("broker"), "127.0.0.1", brokerPort, List.of("ontap.outcomes", "ontap.requests"));
+        broker.start();
+        service = RunningService.in(tmp).property("ontap.broker.url", "tcp://127.0.0.1:" + brokerPort)
+                .property("ontap.broker.user", "nobody").property("ontap.broker.password", "Wrong-pw-5521").start();
+
+        HttpResponse<String> down = service.get("/observe/health/ready?data=true");
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(brokerCheck(down)).startsWith("DOWN: the broker of ontap.broker.url refused the login of ontap.broker.user")
+                .doesNotContain("Wrong-pw-5521");
     }
 }
