@@ -1,5 +1,6 @@
 package io.ontapjobs.broker;
 
+import io.ontapjobs.files.FileModes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -118,6 +119,8 @@ public class EmbeddedBroker extends ServiceSupport {
         for (String q : concat(queues, List.of(DEAD_LETTER_QUEUE, EXPIRY_QUEUE))) {
             config.addQueueConfiguration(QueueConfiguration.of(q).setAddress(q).setRoutingType(RoutingType.ANYCAST).setDurable(true));
         }
+        // 0700: what keeps others out of the journal files Artemis makes later (it leaves their mode to the umask)
+        FileModes.privateDirectory(dir, "Broker journal directory");
         broker = new EmbeddedActiveMQ().setConfiguration(config);
         try {
             broker.start();
@@ -137,6 +140,7 @@ public class EmbeddedBroker extends ServiceSupport {
             broker.stop();
             throw new AcceptorException("cannot listen on " + host + ":" + port, null);
         }
+        FileModes.tightenTree(dir); // the files it made at start (journal, bindings, lock): 0600, folders 0700
         LOG.info("Embedded ActiveMQ Artemis broker: {} (CORE, AMQP, STOMP), journal in {}, queues {}", tcpUrl(), dir, queues);
     }
 

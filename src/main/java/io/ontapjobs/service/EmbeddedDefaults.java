@@ -4,6 +4,7 @@ import io.ontapjobs.api.OperationsApi;
 import io.ontapjobs.api.UiRoutes;
 import io.ontapjobs.broker.EmbeddedBroker;
 import io.ontapjobs.component.OntapComponent;
+import io.ontapjobs.files.FileModes;
 import io.ontapjobs.observe.Health;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
@@ -193,7 +194,9 @@ public final class EmbeddedDefaults {
             } catch (NumberFormatException e) {
                 throw new ConfigurationError("ontap.broker.port: '" + portText + "' is not a port number (1-65535)", e);
             }
-            Path dir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"), "broker");
+            Path state = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"));
+            FileModes.privateDirectory(state, "State directory"); // the journal holds request and outcome messages
+            Path dir = state.resolve("broker");
             List<String> queues = List.of(queue(context, "ontap.requests.queue", "ontap.requests"),
                     queue(context, "ontap.requests.queue", "ontap.requests") + ".rejected",
                     queue(context, "ontap.outcomes.queue", "ontap.outcomes"));
