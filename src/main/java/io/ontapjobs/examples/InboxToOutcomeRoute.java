@@ -26,7 +26,7 @@ public class InboxToOutcomeRoute extends RouteBuilder {
 
         from("file:{{ontap.inbox.dir}}?include=.*\\.json&move=${exchangeProperty.inboxFolder}/${file:name}"
                 + "&moveFailed=.failed/${file:name}&exclusiveReadLockStrategy=#class:" + RegularFileReadLock.class.getName()
-                + "&copyAndDeleteOnRenameFail=false&chmodDirectory=0750")
+                + "&copyAndDeleteOnRenameFail=false")
                 .routeId("inbox-to-outcome-java")
                 .setProperty("inboxFolder", constant(".done"))
                 .process(new RequestFileCheck()) // a regular file of at most 1 MiB, else refused unread
