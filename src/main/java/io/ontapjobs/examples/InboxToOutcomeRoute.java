@@ -1,8 +1,8 @@
 package io.ontapjobs.examples;
 
 import io.ontapjobs.component.OntapConstants;
-import io.ontapjobs.inbox.RegularFileReadLock;
-import io.ontapjobs.inbox.RequestFileCheck;
+import io.ontapjobs.intake.RegularFileReadLock;
+import io.ontapjobs.intake.RequestFileCheck;
 import io.ontapjobs.operation.InvalidRequestException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
