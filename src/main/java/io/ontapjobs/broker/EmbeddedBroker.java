@@ -1,5 +1,6 @@
 package io.ontapjobs.broker;
 
+import io.ontapjobs.files.FileModes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -163,6 +164,8 @@ public class EmbeddedBroker extends ServiceSupport {
             config.addQueueConfiguration(QueueConfiguration.of(q).setAddress(q).setRoutingType(RoutingType.ANYCAST).setDurable(true));
         }
         secure(config);
+        // 0700: what keeps others out of the journal files Artemis makes later (it leaves their mode to the umask)
+        FileModes.privateDirectory(dir, "Broker journal directory");
         broker = new EmbeddedActiveMQ().setConfiguration(config).setSecurityManager(securityManager());
         try {
             broker.start();
@@ -182,6 +185,7 @@ public class EmbeddedBroker extends ServiceSupport {
             broker.stop();
             throw new AcceptorException("cannot listen on " + host + ":" + port, null);
         }
+        FileModes.tightenTree(dir); // the files it made at start (journal, bindings, lock): 0600, folders 0700
         LOG.info("Embedded ActiveMQ Artemis broker: {} (CORE, AMQP, STOMP; login required), journal in {}, queues {}", tcpUrl(), dir, queues);
     }
 

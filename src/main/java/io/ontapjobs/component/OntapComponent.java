@@ -6,6 +6,7 @@ import io.ontapjobs.ontap.OntapClient;
 import io.ontapjobs.operation.Cluster;
 import io.ontapjobs.operation.InvalidRequestException;
 import io.ontapjobs.operation.OperationRunner;
+import io.ontapjobs.files.FileModes;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.policy.Policy;
 import io.ontapjobs.policy.Durations;
@@ -62,6 +63,7 @@ public class OntapComponent extends DefaultComponent {
     private ScheduledExecutorService scheduler;
     private final List<ScheduledExecutorService> deliveries = new ArrayList<>();
     private ExecutorService completions;
+    private String fileMode = FileModes.DEFAULT;
 
     /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
     public void addCluster(ClusterConfig cluster) {
@@ -136,6 +138,7 @@ public class OntapComponent extends DefaultComponent {
         if (configurationLoaded) {
             return;
         }
+        fileMode = FileModes.check(getCamelContext().getPropertiesComponent().resolveProperty(FileModes.KEY).orElse(FileModes.DEFAULT));
         for (var e : ClusterSettings.read(getCamelContext().getPropertiesComponent()).entrySet()) {
             configured.putIfAbsent(e.getKey(), e.getValue());
         }
@@ -187,9 +190,12 @@ public class OntapComponent extends DefaultComponent {
             Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));
             // beside the local state: with a JDBC URL the store is no folder to put them in
             String localState = props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data");
-            Path deadLetters = Path.of(props.resolveProperty("ontap.outcomes.dead-letter.dir")
-                    .orElse(Path.of(localState, "dead-letter").toString()));
-            Outbox outbox = new Outbox(store, sinks, maxAge, deadLetters, metrics);
+            Optional<String> deadLetterDir = props.resolveProperty("ontap.outcomes.dead-letter.dir").filter(d -> !d.isBlank());
+            if (deadLetterDir.isEmpty()) {
+                FileModes.privateDirectory(Path.of(localState), "State directory");
+            }
+            Path deadLetters = Path.of(deadLetterDir.orElse(Path.of(localState, "dead-letter").toString()));
+            Outbox outbox = new Outbox(store, sinks, maxAge, deadLetters, metrics, fileMode);
             OperationStore s = store;
             for (String sink : sinks.keySet()) {
                 metrics.gauge("ontap.deliveries.pending", "Outcome deliveries not yet acknowledged", "sink", sink, () -> s.pending(sink));
@@ -240,9 +246,9 @@ public class OntapComponent extends DefaultComponent {
         var template = getCamelContext().createProducerTemplate();
         Map<String, Sink> sinks = new LinkedHashMap<>();
         props.resolveProperty("ontap.outcomes.dir").filter(d -> !d.isBlank())
-                .ifPresent(d -> sinks.put("file", EndpointSink.files(template, d)));
+                .ifPresent(d -> sinks.put("file", EndpointSink.files(template, d, fileMode)));
         props.resolveProperty("ontap.outcomes.jsonl").filter(f -> !f.isBlank())
-                .ifPresent(f -> sinks.put("jsonl", EndpointSink.jsonLines(template, Path.of(f))));
+                .ifPresent(f -> sinks.put("jsonl", EndpointSink.jsonLines(template, Path.of(f), fileMode)));
         // the outcomes queue, when the service connected the jms component to a broker (embedded or ontap.broker.url)
         var jms = getCamelContext().hasComponent("jms");
         if (jms instanceof org.apache.camel.component.jms.JmsComponent j && j.getConnectionFactory() != null) {
@@ -275,7 +281,13 @@ public class OntapComponent extends DefaultComponent {
             return null;
         }
         storeLocation = dir.get();
-        return OperationStore.embedded(Path.of(dir.get()));
+        Path state = Path.of(dir.get());
+        FileModes.privateDirectory(state, "State directory"); // request bodies are stored in plain text
+        OperationStore embedded = OperationStore.embedded(state);
+        // H2 makes its files under the umask: 0600 for those present now; the 0700 folder keeps others away from
+        // them meanwhile and from any it makes later (a trace file)
+        FileModes.tightenFiles(state, OperationStore.EMBEDDED_NAME + ".*");
+        return embedded;
     }
 
     private Policies loadPolicies() throws java.io.IOException {

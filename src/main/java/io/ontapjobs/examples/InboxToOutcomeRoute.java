@@ -1,6 +1,8 @@
 package io.ontapjobs.examples;
 
 import io.ontapjobs.component.OntapConstants;
+import io.ontapjobs.intake.RegularFileReadLock;
+import io.ontapjobs.intake.RequestFileCheck;
 import io.ontapjobs.operation.InvalidRequestException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
@@ -19,15 +21,18 @@ public class InboxToOutcomeRoute extends RouteBuilder {
                 .setProperty("inboxFolder", constant(".rejected"))
                 .log(LoggingLevel.WARN, "Request file ${header.CamelFileName} rejected: ${exception.message}")
                 .setBody(simple("${exception.message}\n"))
-                .to("file:{{ontap.inbox.dir}}/.rejected?fileName=${header.CamelFileName}.reason.txt");
+                .to("file:{{ontap.inbox.dir}}/.rejected?fileName=${header.CamelFileName}.reason.txt"
+                        + "&chmod={{ontap.files.mode:0640}}&chmodDirectory=0750");
 
         from("file:{{ontap.inbox.dir}}?include=.*\\.json&move=${exchangeProperty.inboxFolder}/${file:name}"
-                + "&moveFailed=.failed/${file:name}&readLock=changed&readLockMinAge=200&readLockCheckInterval=100")
+                + "&moveFailed=.failed/${file:name}&exclusiveReadLockStrategy=#class:" + RegularFileReadLock.class.getName()
+                + "&copyAndDeleteOnRenameFail=false")
                 .routeId("inbox-to-outcome-java")
                 .setProperty("inboxFolder", constant(".done"))
+                .process(new RequestFileCheck()) // a regular file of at most 1 MiB, else refused unread
                 .to("ontap:default")
                 .to("file:{{ontap.outcomes.dir}}?fileName=${header." + OntapConstants.OPERATION_ID + "}.json"
-                        + "&tempFileName=.${header." + OntapConstants.OPERATION_ID + "}.json.tmp")
+                        + "&tempFileName=.${header." + OntapConstants.OPERATION_ID + "}.json.tmp&chmod={{ontap.files.mode:0640}}&chmodDirectory=0750")
                 .log("Outcome ${header.OntapOperationId}: ${header.OntapStatus} (job ${header.OntapJobUuid})");
     }
 }

@@ -1,5 +1,6 @@
 package io.ontapjobs.outcome;
 
+import io.ontapjobs.files.FileModes;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
@@ -26,13 +27,29 @@ public class EndpointSink implements Sink {
      * the append and its acknowledgement an outcome can appear twice; consumers deduplicate on its {@code id}.
      */
     public static EndpointSink jsonLines(ProducerTemplate template, java.nio.file.Path file) {
+        return jsonLines(template, file, FileModes.DEFAULT);
+    }
+
+    /** @param mode the file's mode in octal ({@code ontap.files.mode}); a folder made for it is 0750 */
+    public static EndpointSink jsonLines(ProducerTemplate template, java.nio.file.Path file, String mode) {
         java.nio.file.Path dir = file.toAbsolutePath().getParent();
-        return new EndpointSink(template, "file:" + dir + "?fileName=" + file.getFileName() + "&fileExist=Append&appendChars=\\n", true);
+        return new EndpointSink(template, "file:" + dir + "?fileName=" + file.getFileName() + "&fileExist=Append&appendChars=\\n"
+                + modes(mode), true);
     }
 
     /** One file per outcome, {@code <dir>/<id>.json}, written to a temporary name and renamed: idempotent. */
     public static EndpointSink files(ProducerTemplate template, String dir) {
-        return new EndpointSink(template, "file:" + dir + "?fileName=${header.OntapOperationId}.json&tempFileName=.${header.OntapOperationId}.json.tmp");
+        return files(template, dir, FileModes.DEFAULT);
+    }
+
+    /** @param mode the files' mode in octal ({@code ontap.files.mode}); set on the temporary file, before the rename */
+    public static EndpointSink files(ProducerTemplate template, String dir, String mode) {
+        return new EndpointSink(template, "file:" + dir + "?fileName=${header.OntapOperationId}.json&tempFileName=.${header.OntapOperationId}.json.tmp"
+                + modes(mode));
+    }
+
+    private static String modes(String mode) {
+        return "&chmod=" + FileModes.check(mode) + "&chmodDirectory=" + FileModes.DIRECTORY;
     }
 
     @Override

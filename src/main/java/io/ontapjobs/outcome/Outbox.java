@@ -1,5 +1,6 @@
 package io.ontapjobs.outcome;
 
+import io.ontapjobs.files.FileModes;
 import io.ontapjobs.observe.OntapMetrics;
 import io.ontapjobs.store.OperationStore;
 import java.io.IOException;
@@ -33,8 +34,15 @@ public class Outbox {
     private final Path deadLetters;
     private final OntapMetrics metrics;
     private final Map<String, Pause> pauses = new java.util.concurrent.ConcurrentHashMap<>();
+    private final String fileMode;
 
     public Outbox(OperationStore store, Map<String, Sink> sinks, Duration maxAge, Path deadLetters, OntapMetrics metrics) {
+        this(store, sinks, maxAge, deadLetters, metrics, FileModes.DEFAULT);
+    }
+
+    /** @param fileMode the dead-letter files' mode in octal ({@code ontap.files.mode}); folders made for them 0750 */
+    public Outbox(OperationStore store, Map<String, Sink> sinks, Duration maxAge, Path deadLetters, OntapMetrics metrics, String fileMode) {
+        this.fileMode = FileModes.check(fileMode);
         this.metrics = metrics;
         this.store = store;
         this.sinks = Map.copyOf(sinks);
@@ -113,8 +121,11 @@ public class Outbox {
     private void deadLetter(OperationStore.Delivery d, String reason) {
         Path dir = deadLetters.resolve(d.sink().replaceAll("[^A-Za-z0-9._-]", "_"));
         try {
-            Files.createDirectories(dir);
+            FileModes.createDirectories(dir);
             Path tmp = dir.resolve("." + d.outcomeId() + ".json.tmp");
+            Files.deleteIfExists(tmp); // a leftover of a crash: made anew with our mode
+            Files.createFile(tmp);
+            FileModes.setFileMode(tmp, FileModes.permissions(fileMode)); // before the outcome is written into it
             Files.writeString(tmp, d.outcome());
             Files.move(tmp, dir.resolve(d.outcomeId() + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

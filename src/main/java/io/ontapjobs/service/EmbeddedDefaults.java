@@ -10,6 +10,7 @@ import io.ontapjobs.api.ApiGate;
 import io.ontapjobs.security.AllowList;
 import io.ontapjobs.security.ApiTokens;
 import io.ontapjobs.security.TokenGate;
+import io.ontapjobs.files.FileModes;
 import io.ontapjobs.observe.Health;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
@@ -304,6 +305,7 @@ public final class EmbeddedDefaults {
                 throw new ConfigurationError("ontap.broker.port: '" + portText + "' is not a port number (1-65535)", e);
             }
             Path stateDir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"));
+            FileModes.privateDirectory(stateDir, "State directory"); // the journal holds request and outcome messages
             Path dir = stateDir.resolve("broker");
             String requests = queue(context, "ontap.requests.queue", "ontap.requests");
             String outcomes = queue(context, "ontap.outcomes.queue", "ontap.outcomes");

@@ -26,6 +26,8 @@ import org.flywaydb.core.Flyway;
  */
 public final class OperationStore implements AutoCloseable {
     public static final List<String> UNFINISHED = List.of("accepted", "triggering", "running");
+    /** The embedded database's base name: {@code <dir>/ontap-jobs.mv.db} (and H2's trace or lock files beside it). */
+    public static final String EMBEDDED_NAME = "ontap-jobs";
 
     private final HikariDataSource dataSource;
     private final Dialect dialect;
@@ -77,7 +79,7 @@ public final class OperationStore implements AutoCloseable {
     /** The embedded default: an H2 database file in {@code dir}. */
     public static OperationStore embedded(Path dir) {
         // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed process loses no recorded step
-        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve("ontap-jobs") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "", true);
+        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve(EMBEDDED_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "", true);
     }
 
     /**

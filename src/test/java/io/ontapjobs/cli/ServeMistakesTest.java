@@ -28,6 +28,7 @@ class ServeMistakesTest {
         System.clearProperty("ontap.state.jdbc-url");
         System.clearProperty("ontap.state.password");
         System.clearProperty("ontap.simulator.enabled");
+        System.clearProperty("ontap.files.mode");
     }
 
     private String serveWith(String route) throws Exception {
@@ -67,6 +68,15 @@ class ServeMistakesTest {
 
         assertThat(line).startsWith("ontap-jobs: cannot start: ontap.state: cannot connect to the store: Connection to 127.0.0.1:1 refused")
                 .doesNotContain("Store-Secret-5");
+    }
+
+    @Test
+    void aBadFileModeIsOneLineNamingTheKey() throws Exception {
+        System.setProperty("ontap.files.mode", "0999");
+
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+
+        assertThat(line).isEqualTo("ontap-jobs: cannot start: ontap.files.mode: '0999' is not a file mode in octal, such as 0640");
     }
 
     @Test
