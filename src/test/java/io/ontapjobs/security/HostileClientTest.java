@@ -1,0 +1,277 @@
+package io.ontapjobs.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.RunningService;
+import io.ontapjobs.api.OperationsApi;
+import io.ontapjobs.component.OntapComponent;
+import jakarta.jms.Connection;
+import jakarta.jms.Session;
+import java.io.FileInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service as a hostile client meets it: the shipped allow list, three API clients with different roles, the
+ * webhook secret and cluster password in the configuration. One test per attack of the security review; each
+ * checks what the attacker gets back and what the cluster (the in-process simulator) received.
+ */
+class HostileClientTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String SUBMITTER = "Tok-submitter-1";
+    static final String READER = "Tok-reader-2";
+    static final String OPERATOR = "Tok-operator-3";
+    static final String WEBHOOK_SECRET = "whsec_SG9zdGlsZVRlc3RXZWJob29rU2VjcmV0";
+    @TempDir
+    static Path tmp;
+    static RunningService service;
+    static String api;
+    static String simulator;
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = RunningService.in(tmp).scenarios("""
+                        scenarios:
+                          - {method: POST, path: /api/storage/volumes, duration: 200ms}
+                          - {method: POST, path: /api/snapmirror/*, runs-until-cancelled: true}
+                        """)
+                .property("ontap.clusters.default.allow", shippedAllowList())
+                .property("ontap.api.tokens.submitter.sha256", ApiTokens.sha256Hex(SUBMITTER))
+                .property("ontap.api.tokens.submitter.roles", "submit")
+                .property("ontap.api.tokens.reader.sha256", ApiTokens.sha256Hex(READER))
+                .property("ontap.api.tokens.reader.roles", "read")
+                .property("ontap.api.tokens.operator.sha256", ApiTokens.sha256Hex(OPERATOR))
+                .property("ontap.api.tokens.operator.roles", "control,read")
+                .property("ontap.outcomes.webhook.url", "http://127.0.0.1:9/hook")
+                .property("ontap.outcomes.webhook.secret", WEBHOOK_SECRET)
+                .start();
+        api = service.base + OperationsApi.BASE;
+        simulator = service.context().getComponent("ontap", OntapComponent.class).cluster("default").config().url().toString();
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    /** The allow list config/application.properties ships: what the demo and the example workflows need. */
+    static String shippedAllowList() throws Exception {
+        Properties p = new Properties();
+        try (var in = new FileInputStream("config/application.properties")) {
+            p.load(in);
+        }
+        return p.getProperty("ontap.clusters.default.allow");
+    }
+
+    static HttpResponse<String> send(String method, String url, String token, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static long triggers() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(simulator + "/_simulator/stats"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:netapp1!".getBytes(StandardCharsets.UTF_8)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body()).path("triggers").asLong();
+    }
+
+    static String secrets() {
+        return "netapp1!|" + WEBHOOK_SECRET + "|" + SUBMITTER + "|" + READER + "|" + OPERATOR;
+    }
+
+    static void assertNoSecret(HttpResponse<String> r) {
+        for (String secret : secrets().split("\\|")) {
+            assertThat(r.body()).doesNotContain(secret);
+            r.headers().map().values().forEach(v -> assertThat(String.join(",", v)).doesNotContain(secret));
+        }
+    }
+
+    @Test
+    void noPathSegmentHeaderOrBodyReadsTheConfiguration() throws Exception {
+        long before = triggers();
+        List<String> payloads = List.of("%7B%7Bontap.clusters.default.password%7D%7D", "%7B%7Bontap.outcomes.webhook.secret%7D%7D",
+                "%7B%7Benv:HOME%7D%7D", "%7B%7Bsys:user.home%7D%7D", "$%7Bsys.user.home%7D", "cancel%26path=/api/cluster",
+                "cancel%3Fcluster=x");
+        for (String payload : payloads) {
+            HttpResponse<String> r = send("POST", api + "/x/" + payload, OPERATOR, "");
+            assertThat(r.statusCode()).as(payload).isIn(400, 404);
+            assertNoSecret(r);
+            assertThat(r.body()).doesNotContain(System.getProperty("user.home"));
+        }
+        // in the operation id and the body: data, stored and shown as sent, never resolved
+        HttpResponse<String> created = send("POST", api, SUBMITTER, "{\"id\":\"inj-1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
+                + "\"body\":{\"name\":\"{{ontap.clusters.default.password}}\",\"comment\":\"${sys:user.home} {{env:HOME}}\"}}",
+                "OntapOperationId", "{{ontap.outcomes.webhook.secret}}", "X-Ontap-Client", "admin");
+        assertThat(created.statusCode()).isEqualTo(202);
+        assertNoSecret(created);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("outcomes/inj-1.json")));
+        String outcome = Files.readString(tmp.resolve("outcomes/inj-1.json"));
+        assertThat(outcome).doesNotContain("netapp1!").doesNotContain(WEBHOOK_SECRET);
+        assertThat(JSON.readTree(outcome).at("/data/requested_by").asText()).as("not the forged header").isEqualTo("submitter");
+        assertThat(triggers()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void theHostHeaderOfADnsRebindingPageIsRefusedWithoutTokens() throws Exception {
+        try (RunningService open = RunningService.in(tmp.resolve("open")).start()) {
+            HttpResponse<String> rebinding = HTTP.send(HttpRequest.newBuilder(URI.create(open.base + OperationsApi.BASE))
+                    .header("Host", "evil.example:" + open.port).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> local = open.get(OperationsApi.BASE);
+            assertThat(rebinding.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(rebinding.body()).at("/error/field").asText()).isEqualTo("Host");
+            assertThat(local.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void nobodyRunsAnythingWithoutALoginTheRightRoleAndTheOperatorsAllowList() throws Exception {
+        long before = triggers();
+        String account = "{\"method\":\"POST\",\"path\":\"/api/security/accounts\",\"body\":{\"name\":\"evil\",\"role\":\"admin\"}}";
+        HttpResponse<String> anonymous = send("POST", api, null, account);
+        HttpResponse<String> wrongToken = send("POST", api, "guess", account);
+        HttpResponse<String> reader = send("POST", api, READER, "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}");
+        HttpResponse<String> list = send("GET", api, null, null);
+        HttpResponse<String> metrics = send("GET", service.base + "/observe/metrics", null, null);
+        HttpResponse<String> page = send("GET", service.base + "/", null, null);
+        HttpResponse<String> health = send("GET", service.base + "/observe/health/live", null, null);
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(JSON.readTree(anonymous.body()).at("/error/message").asText()).contains("token");
+        assertThat(wrongToken.statusCode()).isEqualTo(401);
+        assertThat(reader.statusCode()).isEqualTo(403);
+        assertThat(list.statusCode()).isEqualTo(401);
+        assertThat(metrics.statusCode()).isEqualTo(401);
+        assertThat(page.statusCode()).isEqualTo(401);
+        assertThat(health.statusCode()).as("probes need no login").isEqualTo(200);
+
+        for (String forbidden : List.of(account, "{\"method\":\"PATCH\",\"path\":\"/api/cluster\",\"body\":{\"name\":\"x\"}}",
+                "{\"method\":\"DELETE\",\"path\":\"/api/storage/volumes/x\"}")) {
+            HttpResponse<String> r = send("POST", api, SUBMITTER, forbidden);
+            assertThat(r.statusCode()).as(forbidden).isEqualTo(403);
+            assertThat(JSON.readTree(r.body()).at("/error/field").asText()).isEqualTo("path");
+        }
+        HttpResponse<String> allowed = send("POST", api, SUBMITTER, "{\"id\":\"allowed-1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}");
+        assertThat(allowed.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(allowed.body()).path("requested_by").asText()).isEqualTo("submitter");
+        assertThat(send("GET", api + "/allowed-1", READER, null).statusCode()).isEqualTo(200);
+        assertThat(triggers()).as("only the allowed request reached the cluster").isEqualTo(before + 1);
+        // nor from the inbox or the queue
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/evil.json"), account);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/evil.json.reason.txt")));
+        assertThat(Files.readString(tmp.resolve("inbox/.rejected/evil.json.reason.txt"))).startsWith("path: POST /api/security/accounts is not allowed");
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(account.replace("{", "{\"id\":\"evil-q\",")));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", api + "/evil-q", READER, null).statusCode() == 404
+                && service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100) != null);
+        assertThat(triggers()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void pathsAreSentOnlyWhenPlain() throws Exception {
+        long before = triggers();
+        for (String path : List.of("/api/../../x", "/api//cluster/jobs/abc", "/api/./storage/volumes", "/api/%63luster/jobs/abc",
+                "/api/storage/volumes\\nINFO forged", "/api/storage/volumes?x=1", "/api/storage/volumes#x", "/api/storage /volumes")) {
+            HttpResponse<String> r = send("POST", api, SUBMITTER, "{\"method\":\"POST\",\"path\":\"" + path + "\"}");
+            assertThat(r.statusCode()).as(path).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).at("/error/field").asText()).isEqualTo("path");
+        }
+        // and the API's own paths: a raw path the router would normalise is refused before any check
+        assertThat(send("POST", service.base + "/api/v1/operations/x/../../operations", SUBMITTER, "{}").statusCode()).isEqualTo(400);
+        assertThat(triggers()).isEqualTo(before);
+    }
+
+    @Test
+    void crossSiteRequestsAreRefused() throws Exception {
+        send("POST", api, SUBMITTER, "{\"id\":\"xsite-1\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r1/transfers\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(send("GET", api + "/xsite-1", READER, null).body())
+                .at("/jobs/0/state").asText().equals("running"));
+
+        HttpResponse<String> form = send("POST", api + "/xsite-1/cancel", OPERATOR, "", "Origin", "http://evil.example");
+        HttpResponse<String> nullOrigin = send("POST", api + "/xsite-1/cancel", OPERATOR, "", "Origin", "null");
+
+        assertThat(form.statusCode()).isEqualTo(403);
+        assertThat(nullOrigin.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(send("GET", api + "/xsite-1", READER, null).body()).path("status").asText()).isEqualTo("running");
+        HttpResponse<String> own = send("POST", api + "/xsite-1/cancel", OPERATOR, "", "Origin", service.base);
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(own.headers().map().keySet()).noneMatch(h -> h.toLowerCase().startsWith("ontap"));
+    }
+
+    @Test
+    void everyBadInputGetsAClearRefusalNeverA500() throws Exception {
+        long before = triggers();
+        String deep = "[".repeat(1000) + "]".repeat(1000);
+        List<String[]> cases = List.of(
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"timeout\":\"99999999999999h\"}", "timeout"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"timeout\":\"31d\"}", "timeout"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":" + deep + "}", ""},
+                new String[] {"{\"method\":\"POST\",\"method\":\"DELETE\",\"path\":\"/api/storage/volumes\"}", ""},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"return_timeout\":1.5}", "return_timeout"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":[1,2]}", "body"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":\"text\"}", "body"},
+                new String[] {"{\"method\":7,\"path\":\"/api/storage/volumes\"}", "method"},
+                new String[] {"{\"method\":", ""},
+                new String[] {"[]", ""});
+        for (String[] c : cases) {
+            HttpResponse<String> r = send("POST", api, SUBMITTER, c[0]);
+            assertThat(r.statusCode()).as(c[0].length() > 80 ? c[0].substring(0, 80) : c[0]).isEqualTo(400);
+            JsonNode error = JSON.readTree(r.body()).path("error");
+            assertThat(error.path("message").asText()).isNotBlank();
+            assertThat(error.path("field").asText("")).isEqualTo(c[1]);
+        }
+        // the same from the queue: never acknowledged into nothing
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(
+                    "{\"id\":\"q-huge\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"timeout\":\"99999999999999h\"}"));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var m = service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100);
+            return m != null && m.getMessage().getBody(String.class).contains("q-huge")
+                    && m.getMessage().getHeader("OntapRejectReason", String.class).startsWith("timeout:");
+        });
+        // and from the inbox: a reason, always
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/deep.json"), "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"a\":" + deep + "}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/deep.json.reason.txt")));
+        assertThat(triggers()).isEqualTo(before);
+    }
+
+    @Test
+    void aRefusedFileIsNeverQuotedInItsReason() throws Exception {
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/key.json"), "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/key.json.reason.txt")));
+        assertThat(Files.readString(tmp.resolve("inbox/.rejected/key.json.reason.txt"))).doesNotContain("BEGIN").doesNotContain("MIIE")
+                .startsWith("not valid JSON (at line 1");
+    }
+}
