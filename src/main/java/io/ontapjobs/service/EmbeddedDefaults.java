@@ -69,6 +69,7 @@ public final class EmbeddedDefaults {
             @Override
             public void afterConfigure(BaseMainSupport support) {
                 OntapComponent ontap = loadConfiguration(support.getCamelContext());
+                guardHttp(support.getCamelContext());
                 startSimulatorIfNoCluster(support.getCamelContext(), ontap);
                 connectBroker(support.getCamelContext());
                 if (demo) {
@@ -87,6 +88,15 @@ public final class EmbeddedDefaults {
             throw new ConfigurationError(e.getMessage(), e);
         }
         return ontap;
+    }
+
+    /** Limits, TLS and the API gate for the HTTP port (HttpGuard), bound before Camel's HTTP server looks for a Vert.x. */
+    private static void guardHttp(CamelContext context) {
+        boolean enabled = context.getPropertiesComponent().resolveProperty("camel.server.enabled")
+                .map(v -> Boolean.parseBoolean(v.strip())).orElse(false);
+        if (enabled) {
+            HttpGuard.install(context);
+        }
     }
 
     /** config/ and routes/ from the working directory, else the copies inside the jar. */
