@@ -17,11 +17,15 @@ WORKDIR /app
 COPY --from=build /src/target/ontap-jobs.jar /app/ontap-jobs.jar
 COPY --chown=ontap config /app/config
 COPY --chown=ontap routes /app/routes
-RUN mkdir -p /app/inbox /app/outcomes /app/data && chown -R ontap /app/inbox /app/outcomes /app/data
+RUN mkdir -p /app/inbox /app/outcomes /app/data && chown -R ontap /app/inbox /app/outcomes /app/data && chmod 700 /app/data
 USER ontap
-# the API and the embedded broker must listen beyond the container's loopback. Broker clients log in:
-# set ONTAP_BROKER_PASSWORD, or read the generated login from /app/data/broker-credentials.properties.
-# The login is not encrypted (plain TCP): publish 61616 only to a trusted network.
+# The API and the embedded broker must listen beyond the container's loopback. `serve` refuses a non-loopback
+# API address without API tokens (exit 2, naming the keys): pass at least one client's token hash and roles,
+# e.g. -e ONTAP_API_TOKENS_OPS_SHA256=<hash> -e ONTAP_API_TOKENS_OPS_ROLES=submit,control,read
+# (java -jar ontap-jobs.jar token ops --roles submit,control,read prints them; docs/security.md).
+# Broker clients log in: set ONTAP_BROKER_PASSWORD, or read the generated login from
+# /app/data/broker-credentials.properties. The login is not encrypted (plain TCP): publish 61616 only to a
+# trusted network.
 ENV ONTAP_API_HOST=0.0.0.0 ONTAP_BROKER_HOST=0.0.0.0
 EXPOSE 8080 61616
 # ready = every cluster reachable with our credentials, the store writable, the broker reachable, the outbox not backed up

@@ -71,7 +71,12 @@ public class OperationsApi extends RouteBuilder {
         from("direct:api-list").routeId("api-list").process(e -> {
             ArrayNode list = JSON.createArrayNode();
             runner().list(e.getIn().getHeader("status", String.class)).forEach(list::add);
-            json(e.getMessage(), 200, JSON.createObjectNode().put("num_records", list.size()).set("records", list));
+            ObjectNode answer = JSON.createObjectNode().put("num_records", list.size());
+            answer.set("records", list);
+            // the page says so: outcomes of a simulator are no real work
+            ArrayNode simulated = answer.putArray("simulated_clusters");
+            ontap().clusterNames().stream().sorted().filter(c -> ontap().cluster(c).config().simulator()).forEach(simulated::add);
+            json(e.getMessage(), 200, answer);
         });
 
         from("direct:api-get").routeId("api-get").process(e -> {

@@ -143,6 +143,9 @@ public final class Health {
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             builder.detail("cluster", cluster);
+            if (ontap.cluster(cluster).config().simulator()) {
+                builder.detail("simulator", "the in-process ONTAP simulator, not a real cluster");
+            }
             super.doCall(builder, options);
         }
 

@@ -80,6 +80,7 @@ public final class EmbeddedDefaults {
             public void afterConfigure(BaseMainSupport support) {
                 installGate(support.getCamelContext());
                 OntapComponent ontap = loadConfiguration(support.getCamelContext());
+                guardHttp(support.getCamelContext());
                 startSimulatorIfEnabled(support.getCamelContext(), ontap);
                 connectBroker(support.getCamelContext());
                 if (demo) {
@@ -116,32 +117,11 @@ public final class EmbeddedDefaults {
                 hosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        TokenGate gate = new TokenGate(tokens, hosts);
-        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, gate);
-        // TEMPORARY: ask the gate first on the platform HTTP router
-        addStartupListener(context, (ctx, started) -> {
-            var router = org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.lookup(ctx,
-                    org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME);
-            if (router != null && !started) {
-                router.route().order(Integer.MIN_VALUE).handler(rc -> {
-                    if (gate.admit(rc.request())) {
-                        rc.next();
-                    }
-                });
-            }
-        });
+        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, new TokenGate(tokens, hosts));
         if (tokens.isEmpty()) {
             LOG.info("API: no tokens configured (ontap.api.tokens.*): loopback only, no login");
         } else {
             LOG.info("API: login by bearer token for {}", tokens.clientNames());
-        }
-    }
-
-    private static void addStartupListener(CamelContext context, org.apache.camel.StartupListener listener) {
-        try {
-            context.addStartupListener(listener);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -167,6 +147,15 @@ public final class EmbeddedDefaults {
             throw new ConfigurationError(e.getMessage(), e);
         }
         return ontap;
+    }
+
+    /** Limits, TLS and the API gate for the HTTP port (HttpGuard), bound before Camel's HTTP server looks for a Vert.x. */
+    private static void guardHttp(CamelContext context) {
+        boolean enabled = context.getPropertiesComponent().resolveProperty("camel.server.enabled")
+                .map(v -> Boolean.parseBoolean(v.strip())).orElse(false);
+        if (enabled) {
+            HttpGuard.install(context);
+        }
     }
 
     /** config/ and routes/ from the working directory, else the copies inside the jar. */
