@@ -83,6 +83,19 @@ class PackagedJarIT {
     }
 
     @Test
+    void aMistypedFlagNeverEchoesItsValueAndInsecureIsWarnedOf() throws Exception {
+        Result typo = run("netapp1!", "run", "--url", url, "--password-env", "SIM_PASSWORD", "--password", "Typed-Secret-9",
+                "--path", "/api/storage/volumes");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.stderr()).contains("unknown option --password").doesNotContain("Typed-Secret-9");
+
+        Result insecure = run("netapp1!", "run", "--url", url, "--password-env", "SIM_PASSWORD", "--insecure",
+                "--method", "POST", "--path", "/api/storage/volumes", "--body", "{\"name\":\"vol-insecure\"}");
+        assertThat(insecure.code()).as(insecure.stderr()).isZero();
+        assertThat(insecure.stderr()).containsPattern("WARN .*Cluster default: TLS certificate verification is off");
+    }
+
+    @Test
     void oneShotKeepsItsStateInPostgresql() throws Exception {
         PostgresServer.Database db = PostgresServer.newDatabase();
         ProcessBuilder pb = new ProcessBuilder("java", "-Dontap.state.jdbc-url=" + db.url(), "-Dontap.state.user=" + PostgresServer.USER,
@@ -174,9 +187,13 @@ class PackagedJarIT {
     @Test
     void serviceFromAnEmptyDirectoryUsesTheJarsDefaultsAndTheEnvironment() throws Exception {
         // No config/ or routes/ here: the copies inside the jar apply; the cluster comes from the environment.
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString(), "serve")
+        // at DEBUG, where Camel's property resolution would print every value it finds: no secret may show
+        ProcessBuilder pb = new ProcessBuilder("java", "-Dontap.log.level=DEBUG", "-Dontap.camel.log.level=DEBUG", "-jar", JAR.toString(), "serve")
                 .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("serve.log").toFile());
         pb.environment().put("ONTAP_CLUSTERS_DEFAULT_URL", url);
+        pb.environment().put("ONTAP_BROKER_PASSWORD", "Broker-Secret-77");
+        pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_URL", "http://127.0.0.1:9/hook");
+        pb.environment().put("ONTAP_OUTCOMES_WEBHOOK_SECRET", "whsec_RGVidWdMb2dXZWJob29rU2VjcmV0");
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             pb.environment().put("ONTAP_BROKER_PORT", String.valueOf(s.getLocalPort())); // not 61616: another service may run
         }
@@ -194,7 +211,8 @@ class PackagedJarIT {
                     .until(() -> Files.exists(outcome) || !serve.isAlive());
             assertThat(outcome).as(Files.readString(tmp.resolve("serve.log"))).exists();
             assertThat(new ObjectMapper().readTree(outcome.toFile()).at("/data/status").asText()).isEqualTo("succeeded");
-            assertThat(Files.readString(tmp.resolve("serve.log"))).doesNotContain("netapp1!").doesNotContain("in-process ONTAP simulator");
+            assertThat(Files.readString(tmp.resolve("serve.log"))).doesNotContain("netapp1!").doesNotContain("in-process ONTAP simulator")
+                    .doesNotContain("Broker-Secret-77").doesNotContain("RGVidWdMb2dXZWJob29rU2VjcmV0").contains(" DEBUG ");
         } finally {
             serve.destroy();
             serve.waitFor(20, TimeUnit.SECONDS);

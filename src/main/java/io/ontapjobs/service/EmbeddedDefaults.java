@@ -351,6 +351,7 @@ public final class EmbeddedDefaults {
             }
             LOG.info("Broker: {} (ontap.broker.url)", url);
         }
+        refuseJavaObjects(factory);
         // One connection shared by producers (outcomes) and listeners, sessions and producers cached: no connection per send.
         CachingConnectionFactory caching = new CachingConnectionFactory(factory);
         caching.setSessionCacheSize(10);
@@ -376,6 +377,22 @@ public final class EmbeddedDefaults {
                 }
             }
         }, false);
+    }
+
+    /**
+     * Requests are JSON text: a Java-serialized ObjectMessage is never turned back into objects (deserializing what a
+     * client sends is how gadget chains run code). Reading one fails, so the broker redelivers it and then moves it
+     * to its dead-letter queue; nothing is run.
+     */
+    static void refuseJavaObjects(ConnectionFactory factory) {
+        if (factory instanceof ActiveMQConnectionFactory artemis) {
+            artemis.setDeserializationDenyList("*");
+        } else if (factory instanceof JmsConnectionFactory qpid) {
+            var policy = new org.apache.qpid.jms.policy.JmsDefaultDeserializationPolicy();
+            policy.setAllowList("");
+            policy.setDenyList("*");
+            qpid.setDeserializationPolicy(policy);
+        }
     }
 
     private static String queue(CamelContext context, String key, String otherwise) {

@@ -28,6 +28,8 @@ class ServeMistakesTest {
         System.clearProperty("ontap.state.jdbc-url");
         System.clearProperty("ontap.state.password");
         System.clearProperty("ontap.simulator.enabled");
+        System.clearProperty("ontap.clusters.prod.password");
+        System.clearProperty("ontap.api.host");
         System.clearProperty("ontap.files.mode");
     }
 
@@ -36,13 +38,50 @@ class ServeMistakesTest {
         Files.writeString(file, route);
         System.setProperty("camel.main.routes-include-pattern", "file:" + file);
         System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
-        System.setProperty("ontap.simulator.enabled", "true"); // a cluster, so start-up gets as far as the mistake
+        System.setProperty("ontap.simulator.enabled", System.getProperty("ontap.simulator.enabled", "true")); // a cluster
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             System.setProperty("ontap.api.port", String.valueOf(free.getLocalPort())); // never the default 8080
         }
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             System.setProperty("ontap.broker.port", String.valueOf(free.getLocalPort())); // nor 61616
         }
+        StringWriter err = new StringWriter();
+        int code = Main.execute(System::getenv, new PrintWriter(new StringWriter()), new PrintWriter(err, true), "serve");
+        assertThat(code).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString().lines()).hasSize(1);
+        return err.toString().strip();
+    }
+
+    @Test
+    void aHalfConfiguredClusterIsAMistakeNotASimulator() throws Exception {
+        System.setProperty("ontap.clusters.prod.password", "Prod-Secret-1");
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+        assertThat(line).isEqualTo("ontap-jobs: cannot start: ontap.clusters.prod.url: missing, but ontap.clusters.prod.password is set"
+                + " (a cluster needs its URL; remove the other keys to drop it)");
+    }
+
+    @Test
+    void noClusterAndNoSimulatorAskedForIsAMistake() throws Exception {
+        String line = serveWithout("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+        assertThat(line).startsWith("ontap-jobs: cannot start: no cluster configured: set ontap.clusters.<name>.url")
+                .contains("--demo").contains("ontap.simulator.enabled=true");
+    }
+
+    @Test
+    void anApiBeyondLoopbackWithoutTokensIsAMistake() throws Exception {
+        System.setProperty("ontap.api.host", "0.0.0.0");
+        String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.api.host: '0.0.0.0' is not a loopback address, and no API token")
+                .contains("ontap.api.tokens.<client>.sha256").contains("ontap.api.tokens.<client>.roles");
+    }
+
+    /** As {@link #serveWith}, without asking for the simulator. */
+    private String serveWithout(String route) throws Exception {
+        System.setProperty("ontap.simulator.enabled", "false");
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, route);
+        System.setProperty("camel.main.routes-include-pattern", "file:" + file);
+        System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
         StringWriter err = new StringWriter();
         int code = Main.execute(System::getenv, new PrintWriter(new StringWriter()), new PrintWriter(err, true), "serve");
         assertThat(code).as(err.toString()).isEqualTo(2);
