@@ -345,7 +345,9 @@ public final class HttpGuard {
         HttpServerOptions options = new HttpServerOptions(camelOptions)
                 .setIdleTimeout((int) Math.max(1, settings.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setMaxHeaderSize(MAX_HEADER_SIZE);
+                .setMaxHeaderSize(MAX_HEADER_SIZE)
+                // HTTP/1.1 only: the guards are per connection, and an h2c upgrade stalled the next requests on it
+                .setHttp2ClearTextEnabled(false);
         if (settings.tls()) {
             Buffer store;
             try {
@@ -437,13 +439,23 @@ public final class HttpGuard {
     static void refuse(HttpServerRequest request, int status, String message) {
         HttpServerResponse response = request.response();
         HttpConnection connection = request.connection();
+        // HTTP/2 (h2c, as Java's HttpClient asks for): only this stream is ended, the connection's other streams go on
+        boolean h2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+        Runnable cut = h2 ? () -> {
+            if (!request.isEnded()) {
+                response.reset();
+            }
+        } : connection::close;
         if (response.headWritten() || response.ended() || response.closed()) {
-            connection.close();
+            cut.run();
             return;
         }
         String body = "{\"error\":{\"message\":\"" + message + "\"}}";
-        response.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
-                .end(body).onComplete(ar -> connection.close());
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (!h2) {
+            response.putHeader("Connection", "close");
+        }
+        response.end(body).onComplete(ar -> cut.run());
     }
 
     /** The request as the routes see it: its body counted in bytes while it is read, cut past the limit. */
