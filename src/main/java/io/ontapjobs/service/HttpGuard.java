@@ -13,7 +13,17 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.http.impl.HttpServerRequestWrapper;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.impl.transports.JDKTransport;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.JksOptions;
 import io.vertx.core.net.PfxOptions;
 import java.lang.reflect.InvocationHandler;
@@ -25,8 +35,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
@@ -141,19 +150,82 @@ public final class HttpGuard {
     private final CamelContext context;
     private final Settings settings;
     private final AtomicInteger open = new AtomicInteger();
-    private final Map<HttpConnection, Conn> connections = new ConcurrentHashMap<>();
     private Vertx real;
     private boolean closed;
     private volatile boolean serverMade;
 
-    /** What we know of one connection. */
-    private static final class Conn {
-        final boolean reserve;
-        volatile boolean sawRequest;
-        volatile long headerTimer = -1;
+    private static final AttributeKey<Conn> CONN = AttributeKey.valueOf("ontap-http-guard");
 
-        Conn(boolean reserve) {
-            this.reserve = reserve;
+    /**
+     * Vert.x's TCP transport, but each accepted socket gets {@link Conn} first in its pipeline. Vert.x tells a server of
+     * an HTTP/1 connection only once its first request's headers have arrived: too late to count it or to cut a
+     * slowloris, so this is done at accept, below Vert.x.
+     */
+    private final class GuardedTransport extends JDKTransport {
+        @Override
+        public ChannelFactory<? extends ServerChannel> serverChannelFactory(boolean domainSocket) {
+            if (domainSocket) {
+                return super.serverChannelFactory(true);
+            }
+            return () -> new NioServerSocketChannel() {
+                @Override
+                protected int doReadMessages(List<Object> accepted) throws Exception {
+                    int from = accepted.size();
+                    int n = super.doReadMessages(accepted);
+                    for (int i = from; i < accepted.size(); i++) {
+                        if (accepted.get(i) instanceof Channel child) {
+                            child.pipeline().addFirst("ontap-http-guard", new Conn());
+                        }
+                    }
+                    return n;
+                }
+            };
+        }
+    }
+
+    /** One accepted connection: counted, closed beyond cap + reserve, closed when its first request's headers are late. */
+    private final class Conn extends ChannelInboundHandlerAdapter {
+        volatile boolean reserve;
+        volatile boolean sawRequest;
+        private boolean counted;
+        private ScheduledFuture<?> headerDeadline;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            counted = true;
+            int n = open.incrementAndGet();
+            ctx.channel().attr(CONN).set(this);
+            if (n > settings.maxConnections() + HEALTH_RESERVE) {
+                ctx.close();
+                return;
+            }
+            reserve = n > settings.maxConnections();
+            Duration wait = reserve && RESERVE_HEADER_TIMEOUT.compareTo(settings.headerTimeout()) < 0
+                    ? RESERVE_HEADER_TIMEOUT : settings.headerTimeout();
+            headerDeadline = ctx.executor().schedule(() -> {
+                if (!sawRequest) { // slowloris: the first request's headers never came
+                    ctx.close();
+                }
+            }, wait.toMillis(), TimeUnit.MILLISECONDS);
+            super.channelActive(ctx);
+        }
+
+        void requestArrived() {
+            sawRequest = true;
+            ScheduledFuture<?> d = headerDeadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (counted) {
+                counted = false;
+                open.decrementAndGet();
+            }
+            requestArrived(); // nothing left to wait for
+            super.channelInactive(ctx);
         }
     }
 
@@ -193,7 +265,8 @@ public final class HttpGuard {
             if (closed) {
                 throw new IllegalStateException("the HTTP server's Vert.x is closed");
             }
-            real = Vertx.vertx();
+            real = new io.vertx.core.impl.VertxBuilder(new io.vertx.core.VertxOptions())
+                    .findTransport(new GuardedTransport()).init().vertx();
         }
         return real;
     }
@@ -206,6 +279,24 @@ public final class HttpGuard {
         }
         closed = true;
         return real.close();
+    }
+
+    /**
+     * Closes the Vert.x from a thread of its own, then runs {@code then}: closed from one of its event loops (where the
+     * server's close ends), Vert.x would wait for that very loop and never finish.
+     */
+    private void closeVertxOffLoop(Runnable then) {
+        Thread t = new Thread(() -> {
+            try {
+                closeVertx().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("Closing the HTTP server's Vert.x: {}", e.toString());
+            } finally {
+                then.run();
+            }
+        }, "ontap-http-close");
+        t.setDaemon(true);
+        t.start();
     }
 
     private Vertx vertxProxy() {
@@ -254,7 +345,9 @@ public final class HttpGuard {
         HttpServerOptions options = new HttpServerOptions(camelOptions)
                 .setIdleTimeout((int) Math.max(1, settings.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setMaxHeaderSize(MAX_HEADER_SIZE);
+                .setMaxHeaderSize(MAX_HEADER_SIZE)
+                // HTTP/1.1 only: the guards are per connection, and an h2c upgrade stalled the next requests on it
+                .setHttp2ClearTextEnabled(false);
         if (settings.tls()) {
             Buffer store;
             try {
@@ -268,7 +361,6 @@ public final class HttpGuard {
                     : new PfxOptions().setValue(store).setPassword(password));
         }
         HttpServer server = real().createHttpServer(options);
-        server.connectionHandler(this::connected);
         serverMade = true;
         InvocationHandler h = (proxy, method, args) -> {
             String name = method.getName();
@@ -278,25 +370,16 @@ public final class HttpGuard {
                 server.requestHandler(routes == null ? null : request -> handle(request, routes));
                 return proxy;
             }
-            if (name.equals("connectionHandler") && method.getParameterCount() == 1) {
-                @SuppressWarnings("unchecked")
-                Handler<HttpConnection> other = (Handler<HttpConnection>) args[0];
-                server.connectionHandler(c -> {
-                    connected(c);
-                    if (other != null) {
-                        other.handle(c);
-                    }
-                });
-                return proxy;
-            }
             if (name.equals("close") && method.getParameterCount() == 1 && args[0] instanceof Handler<?> done) {
                 @SuppressWarnings("unchecked")
                 Handler<io.vertx.core.AsyncResult<Void>> callback = (Handler<io.vertx.core.AsyncResult<Void>>) done;
-                server.close().eventually(v -> closeVertx()).onComplete(callback);
+                server.close(ar -> closeVertxOffLoop(() -> callback.handle(ar)));
                 return null;
             }
             if (name.equals("close") && method.getParameterCount() == 0) {
-                return server.close().eventually(v -> closeVertx());
+                io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+                server.close(ar -> closeVertxOffLoop(() -> closed.handle(ar)));
+                return closed.future();
             }
             Object result = invoke(server, method, args);
             return result == server ? proxy : result;
@@ -304,40 +387,10 @@ public final class HttpGuard {
         return (HttpServer) Proxy.newProxyInstance(HttpGuard.class.getClassLoader(), new Class<?>[] {HttpServer.class}, h);
     }
 
-    /** A new connection: over the cap it is closed, in the reserve it may only ask for health; it must send headers soon. */
-    private void connected(HttpConnection connection) {
-        int n = open.incrementAndGet();
-        connection.closeHandler(v -> {
-            open.decrementAndGet();
-            Conn c = connections.remove(connection);
-            if (c != null && c.headerTimer >= 0) {
-                real().cancelTimer(c.headerTimer);
-            }
-        });
-        if (n > settings.maxConnections() + HEALTH_RESERVE) {
-            connection.close();
-            return;
-        }
-        boolean reserve = n > settings.maxConnections();
-        Conn c = new Conn(reserve);
-        connections.put(connection, c);
-        Duration wait = reserve && RESERVE_HEADER_TIMEOUT.compareTo(settings.headerTimeout()) < 0
-                ? RESERVE_HEADER_TIMEOUT : settings.headerTimeout();
-        c.headerTimer = real().setTimer(wait.toMillis(), id -> {
-            if (!c.sawRequest) { // slowloris: the first request's headers never came
-                connection.close();
-            }
-        });
-    }
-
     private void handle(HttpServerRequest request, Handler<HttpServerRequest> routes) {
-        Conn c = connections.get(request.connection());
-        if (c != null && !c.sawRequest) {
-            c.sawRequest = true;
-            if (c.headerTimer >= 0) {
-                real().cancelTimer(c.headerTimer);
-                c.headerTimer = -1;
-            }
+        Conn c = request.connection() instanceof ConnectionBase base ? base.channel().attr(CONN).get() : null;
+        if (c != null) {
+            c.requestArrived();
         }
         GuardedRequest guarded = new GuardedRequest((HttpServerRequestInternal) request);
         // headers to last body byte: armed before anything else, so a refused request's slow body is cut as well
@@ -386,13 +439,23 @@ public final class HttpGuard {
     static void refuse(HttpServerRequest request, int status, String message) {
         HttpServerResponse response = request.response();
         HttpConnection connection = request.connection();
+        // HTTP/2 (h2c, as Java's HttpClient asks for): only this stream is ended, the connection's other streams go on
+        boolean h2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+        Runnable cut = h2 ? () -> {
+            if (!request.isEnded()) {
+                response.reset();
+            }
+        } : connection::close;
         if (response.headWritten() || response.ended() || response.closed()) {
-            connection.close();
+            cut.run();
             return;
         }
         String body = "{\"error\":{\"message\":\"" + message + "\"}}";
-        response.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
-                .end(body).onComplete(ar -> connection.close());
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (!h2) {
+            response.putHeader("Connection", "close");
+        }
+        response.end(body).onComplete(ar -> cut.run());
     }
 
     /** The request as the routes see it: its body counted in bytes while it is read, cut past the limit. */
