@@ -284,6 +284,10 @@ public class OperationRunner {
 
     /** Sends {@code PATCH /api/cluster/jobs/{uuid}?action=…} on a job, whatever started it. */
     public CompletableFuture<ControlResult> controlJob(String cluster, String uuid, String action) {
+        // the UUID becomes part of the URL's path: only a UUID's characters, never a path of its own
+        if (uuid == null || !uuid.matches("[0-9A-Fa-f-]{1,64}")) {
+            throw new InvalidRequestException("OntapJobUuid", "not a job UUID (hex digits and '-')");
+        }
         Cluster c = clusters.apply(cluster);
         return CompletableFuture.supplyAsync(() -> patchJob(c, uuid, action), c.calls());
     }

@@ -140,6 +140,46 @@ class HostileClientTest {
     }
 
     @Test
+    void placeholdersFromTheInboxTheQueueAndOntapHeadersStayData() throws Exception {
+        String secretRef = "{{ontap.clusters.default.password}}";
+        // the inbox: in the file's name and its body
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/" + secretRef + ".json"),
+                "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"" + secretRef + "-inbox\"}}");
+        // the queue: in a header and the body
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            var m = s.createTextMessage("{\"id\":\"q-placeholder\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
+                    + "\"body\":{\"name\":\"${sys:user.home}-queue\"}}");
+            m.setStringProperty("OntapOperationId", secretRef);
+            m.setStringProperty("OntapJobUuid", "../../security/accounts");
+            s.createProducer(s.createQueue("ontap.requests")).send(m);
+        }
+        // ontap: headers in a route of the operator's
+        var template = service.context().createProducerTemplate();
+        var badId = template.send("ontap:default?method=POST&path=/api/storage/volumes",
+                e -> e.getIn().setHeader("OntapOperationId", secretRef + "&path=/api/cluster"));
+        var badJob = template.send("ontap:default?action=cancel", e -> e.getIn().setHeader("OntapJobUuid", "../../security/accounts"));
+        assertThat(badId.getException()).isInstanceOf(io.ontapjobs.operation.InvalidRequestException.class);
+        assertThat(badId.getException().getMessage()).startsWith("id: not allowed").doesNotContain("netapp1!");
+        assertThat(badJob.getException()).hasMessageStartingWith("OntapJobUuid: not a job UUID");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/q-placeholder.json"))
+                && Files.exists(tmp.resolve("outcomes/--ontap.clusters.default.password--.json")));
+        HttpResponse<String> volumes = HTTP.send(HttpRequest.newBuilder(URI.create(simulator + "/api/storage/volumes?fields=name"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:netapp1!".getBytes(StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(volumes.body()).as("sent as written, never resolved").contains(secretRef + "-inbox").contains("${sys:user.home}-queue");
+        try (var files = Files.walk(tmp)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(f.toString()).doesNotContain("netapp1!");
+                if (!f.toString().contains("/data/")) { // the broker journal and database are binary
+                    assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain("netapp1!");
+                }
+            }
+        }
+    }
+
+    @Test
     void theHostHeaderOfADnsRebindingPageIsRefusedWithoutTokens() throws Exception {
         try (RunningService open = RunningService.in(tmp.resolve("open")).start()) {
             String rebinding = rawGet(open.port, OperationsApi.BASE, "evil.example:" + open.port);
