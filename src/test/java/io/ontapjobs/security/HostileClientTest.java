@@ -136,6 +136,8 @@ class HostileClientTest {
         String outcome = Files.readString(tmp.resolve("outcomes/inj-1.json"));
         assertThat(outcome).doesNotContain("netapp1!").doesNotContain(WEBHOOK_SECRET);
         assertThat(JSON.readTree(outcome).at("/data/requested_by").asText()).as("not the forged header").isEqualTo("submitter");
+        assertThat(JSON.readTree(outcome).path("source").asText()).as("no one mistakes it for real work").isEqualTo("ontap-jobs/simulator/default");
+        assertThat(JSON.readTree(send("GET", api, READER, null).body()).path("simulated_clusters").toString()).isEqualTo("[\"default\"]");
         assertThat(triggers()).isEqualTo(before + 1);
     }
 
@@ -231,6 +233,9 @@ class HostileClientTest {
         assertThat(allowed.statusCode()).isEqualTo(202);
         assertThat(JSON.readTree(allowed.body()).path("requested_by").asText()).isEqualTo("submitter");
         assertThat(send("GET", api + "/allowed-1", READER, null).statusCode()).isEqualTo(200);
+        // the trigger follows the 202: wait until the operation has its job, then count
+        await().atMost(Duration.ofSeconds(10)).until(() -> !JSON.readTree(send("GET", api + "/allowed-1", READER, null).body())
+                .path("status").asText().matches("accepted|triggering"));
         assertThat(triggers()).as("only the allowed request reached the cluster").isEqualTo(before + 1);
         // nor from the inbox or the queue
         Files.createDirectories(tmp.resolve("inbox"));
