@@ -56,6 +56,9 @@ public class RunCommand implements Callable<Integer> {
     String timeout;
     @Option(names = "--return-timeout", paramLabel = "SECONDS", description = "ONTAP return_timeout (0-120) for the trigger")
     Integer returnTimeout;
+    @Option(names = "--unreachable-after", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Give up (exit 4) when the cluster cannot be reached at all for this long before the trigger was sent (default: ${DEFAULT-VALUE})")
+    String unreachableAfter;
     @Option(names = "--insecure", description = "Do not verify the cluster's TLS certificate")
     boolean insecure;
     @Option(names = "--truststore", description = "Trust store (PKCS12 or JKS) with the cluster's CA certificate")
@@ -225,8 +228,15 @@ public class RunCommand implements Callable<Integer> {
         }
         String storePassword = truststorePasswordEnv == null ? null : environment.apply(truststorePasswordEnv);
         try {
+            Duration window;
+            try {
+                window = io.ontapjobs.policy.Durations.parse(unreachableAfter);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError("--unreachable-after: " + e.getMessage());
+            }
             return new ClusterConfig("default", uri, user, password, insecure, truststore, storePassword,
-                    ClusterConfig.DEFAULT_MAX_CONCURRENT_REQUESTS, ClusterConfig.DEFAULT_REQUEST_TIMEOUT);
+                    ClusterConfig.DEFAULT_MAX_CONCURRENT_REQUESTS, ClusterConfig.DEFAULT_REQUEST_TIMEOUT)
+                    .withUnreachableAfter(window.isZero() ? ClusterConfig.DEFAULT_UNREACHABLE_AFTER : window);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageError("--url: " + e.getMessage());
         }

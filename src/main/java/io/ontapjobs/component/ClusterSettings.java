@@ -21,7 +21,7 @@ import org.apache.camel.spi.PropertiesComponent;
 public final class ClusterSettings {
     static final String PREFIX = "ontap.clusters.";
     static final Set<String> KEYS = Set.of("url", "username", "password", "insecure", "truststore",
-            "truststore-password", "max-concurrent-requests", "request-timeout", "allow");
+            "truststore-password", "max-concurrent-requests", "request-timeout", "allow", "unreachable-after");
     private static final String ENV_PREFIX = "ONTAP_CLUSTERS_";
 
     private ClusterSettings() {
@@ -81,7 +81,8 @@ public final class ClusterSettings {
             return new ClusterConfig(name, url, get.apply("username").orElse("admin"), get.apply("password").orElse(null),
                     get.apply("insecure").map(v -> parseBoolean(prefix + "insecure", v)).orElse(false),
                     get.apply("truststore").map(Path::of).orElse(null), get.apply("truststore-password").orElse(null),
-                    max, timeout, allow(name, get), false);
+                    max, timeout, allow(name, get), false,
+                    get.apply("unreachable-after").map(Durations::parse).orElse(ClusterConfig.DEFAULT_UNREACHABLE_AFTER));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);
         }

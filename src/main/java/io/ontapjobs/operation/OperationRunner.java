@@ -11,6 +11,7 @@ import io.ontapjobs.outcome.Outcome;
 import io.ontapjobs.outcome.OutcomeStatus;
 import io.ontapjobs.policy.Action;
 import io.ontapjobs.policy.Decision;
+import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.Observation;
 import io.ontapjobs.policy.OnTimeout;
 import io.ontapjobs.policy.Policy;
@@ -335,6 +336,7 @@ public class OperationRunner {
         volatile int attemptFirstJob;
         volatile int polls;
         int unreachable;
+        long unreachableSinceNanos;
         Integer httpStatus;
         volatile ObjectNode cancel;
 
@@ -351,12 +353,35 @@ public class OperationRunner {
 
         void attempt() {
             attempts++;
-            cluster.calls().execute(() -> {
+            cluster.calls().execute(guarded(() -> {
                 if (store != null) {
-                    store.triggering(request.id(), attempts); // from here until the answer, a crash leaves it uncertain
+                    try {
+                        store.triggering(request.id(), attempts); // from here until the answer, a crash leaves it uncertain
+                    } catch (RuntimeException e) {
+                        end(OutcomeStatus.FAILED, "the store could not record the trigger, so it was not sent: " + e.getMessage());
+                        return;
+                    }
                 }
                 trigger();
-            });
+            }));
+        }
+
+        /**
+         * A step of this operation, run on whichever thread: whatever it throws ends the operation with a clear
+         * outcome instead of leaving its caller waiting for ever.
+         */
+        Runnable guarded(Runnable step) {
+            return () -> {
+                try {
+                    step.run();
+                } catch (RuntimeException | Error e) {
+                    LOG.error("Operation {} failed unexpectedly", request.id(), e);
+                    if (!result.isDone()) {
+                        end(jobs.isEmpty() && !started.get() ? OutcomeStatus.FAILED : OutcomeStatus.LOST,
+                                "failed unexpectedly inside the service (" + e + "); see its log");
+                    }
+                }
+            };
         }
 
         void trigger() {
@@ -378,6 +403,7 @@ public class OperationRunner {
                     return;
                 }
                 unreachable = 0;
+                unreachableSinceNanos = 0;
                 httpStatus = response.status();
                 triggered(response);
             });
@@ -386,7 +412,19 @@ public class OperationRunner {
         void triggerFailed(ClusterCallException e) {
             switch (e.kind()) {
                 case TLS -> end(OutcomeStatus.REJECTED, e.getMessage());
-                case NOT_SENT -> retryUnsent(e.getMessage());
+                case NOT_SENT -> {
+                    // nothing was sent: a mistyped or dead address must not stall the caller until the timeout
+                    long now = System.nanoTime();
+                    if (unreachableSinceNanos == 0) {
+                        unreachableSinceNanos = now;
+                    } else if (now - unreachableSinceNanos >= cluster.config().unreachableAfter().toNanos()) {
+                        end(OutcomeStatus.LOST, "cluster " + cluster.name() + " unreachable for "
+                                + Durations.format(cluster.config().unreachableAfter()) + " before the trigger was sent (nothing was sent): "
+                                + e.getMessage() + " (ontap.clusters." + cluster.name() + ".unreachable-after)");
+                        return;
+                    }
+                    retryUnsent(e.getMessage());
+                }
                 case UNCERTAIN -> {
                     if (request.idempotent() || policy.mayRetryUncertainTrigger()) {
                         retryUnsent(e.getMessage());
@@ -407,7 +445,7 @@ public class OperationRunner {
             }
             LOG.warn("{}; sending the trigger again in {} ms", why, delay.toMillis());
             attempts--; // the cluster never took it: not a new attempt
-            scheduler.schedule(this::attempt, delay.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(guarded(this::attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         void triggered(OntapResponse response) {
@@ -445,7 +483,11 @@ public class OperationRunner {
                 return;
             }
             if (store != null) {
-                store.running(request.id(), attempts, JSON.valueToTree(uuids).toString());
+                try {
+                    store.running(request.id(), attempts, JSON.valueToTree(uuids).toString());
+                } catch (RuntimeException e) { // the job runs whatever the store says: keep watching it
+                    LOG.error("The store could not record job {} of {}: {}; watching it all the same", uuids, request.id(), e.getMessage());
+                }
             }
             LOG.info("Triggered {} {} (attempt {}): job {}", request.method(), request.path(), attempts, String.join(", ", uuids));
             track(uuids);
@@ -478,7 +520,7 @@ public class OperationRunner {
                         }));
             }
             CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
-                    .whenComplete((ignored, error) -> withMdc(null, () -> awaited(waits.stream().map(CompletableFuture::join).toList())));
+                    .whenComplete((ignored, error) -> guarded(() -> withMdc(null, () -> awaited(waits.stream().map(CompletableFuture::join).toList()))).run());
         }
 
         /** A job changed while running: log it, and let a cancel rule act on its message. */
@@ -490,7 +532,7 @@ public class OperationRunner {
                 if (d.action() == Action.CANCEL && cancelledByRule.compareAndSet(false, true)) {
                     LOG.info("Cancelling job {}: {}", job.uuid(), d.reason());
                     cancelledBy = "cancelled by " + d.reason();
-                    cluster.calls().execute(() -> cancel = cancelJob(job.uuid(), d.reason()));
+                    cluster.calls().execute(guarded(() -> cancel = cancelJob(job.uuid(), d.reason())));
                 }
             });
         }
@@ -536,7 +578,7 @@ public class OperationRunner {
                 return;
             }
             LOG.info("{}; retrying in {} ms ({})", what, d.delay().toMillis(), d.reason());
-            scheduler.schedule(this::attempt, d.delay().toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(guarded(this::attempt), d.delay().toMillis(), TimeUnit.MILLISECONDS);
         }
 
         void timedOutJobs(List<TrackResult> timedOut) {
@@ -545,41 +587,62 @@ public class OperationRunner {
                 end(OutcomeStatus.TIMED_OUT, what + "; the job was left running (on-timeout: abandon)");
                 return;
             }
-            cluster.calls().execute(() -> withMdc(null, () -> {
+            cluster.calls().execute(guarded(() -> withMdc(null, () -> {
                 for (TrackResult r : timedOut) {
                     String uuid = r.job() != null ? r.job().uuid() : null;
                     if (uuid != null) {
                         cancel = cancelJob(uuid, what);
+                        if (cancel.path("accepted").asBoolean()) {
+                            readFinalState(uuid);
+                        }
                     }
                 }
                 boolean accepted = cancel != null && cancel.path("accepted").asBoolean();
                 end(OutcomeStatus.TIMED_OUT, what + (accepted ? "; the job was cancelled" : "; the cancel was refused: "
                         + (cancel == null ? "no job to cancel" : cancel.path("message").asText())));
-            }));
+            })));
         }
 
-        /** Sends {@code PATCH /api/cluster/jobs/{uuid}?action=cancel} and records what ONTAP said. */
+        /** Cancels the job ({@link #patchJob}) and records what ONTAP said, for the outcome's {@code cancel}. */
         ObjectNode cancelJob(String uuid, String why) {
+            ControlResult r = patchJob(cluster, uuid, "cancel");
             ObjectNode c = JSON.createObjectNode();
             c.put("job", uuid);
             c.put("reason", why);
-            try {
-                OntapResponse r = cluster.client().call("PATCH", "/api/cluster/jobs/" + uuid, Map.of("action", "cancel"), "{}");
-                c.put("accepted", r.isSuccess());
-                c.put("http_status", r.status());
-                r.error().ifPresent(e -> {
-                    c.put("code", e.code());
-                    c.put("message", e.message());
-                });
-                LOG.info("Cancel of job {} {}", uuid, r.isSuccess() ? "accepted" : "refused: " + r.error().map(Object::toString).orElse("HTTP " + r.status()));
-            } catch (ClusterCallException e) {
-                c.put("accepted", false);
-                c.put("message", e.getMessage());
+            c.put("accepted", r.accepted());
+            if (r.ontapStatus() != null) {
+                c.put("http_status", r.ontapStatus());
+            }
+            if (r.code() != null) {
+                c.put("code", r.code());
+            }
+            if (r.message() != null) {
+                c.put("message", r.message());
             }
             return c;
         }
 
+        /** After an accepted cancel the outcome shows the job as it ended, not its last running state. */
+        void readFinalState(String uuid) {
+            try {
+                OntapResponse r = cluster.client().get("/api/cluster/jobs/" + uuid, Map.of("fields", "uuid,state,code,message,error,start_time,end_time"));
+                if (r.isSuccess() && r.body() != null && r.body().hasNonNull("state")) {
+                    Job job = Job.from(r.body());
+                    for (int i = 0; i < jobs.size(); i++) {
+                        if (uuid.equals(jobs.get(i).uuid())) {
+                            jobs.set(i, job);
+                        }
+                    }
+                }
+            } catch (ClusterCallException e) {
+                LOG.debug("Job {} could not be read after its cancel: {}", uuid, e.getMessage());
+            }
+        }
+
         void end(OutcomeStatus status, String reason) {
+            if (result.isDone()) {
+                return; // ended already (a guarded step failing after its end): one outcome per operation
+            }
             Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status,
                     decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, Instant.now(),
                     request.requestedBy(), cluster.config().simulator());

@@ -124,6 +124,9 @@ class RunCommandTest {
         assertThat(run("--path", "/api/snapmirror/relationships/r1/transfers", "--timeout", "1s")).isEqualTo(3);
         assertThat(outcome().get("status").asText()).isEqualTo("timed_out");
         assertThat(outcome().at("/cancel/accepted").asBoolean()).isTrue();
+        // the job as it ended after the cancel, not its last running state
+        assertThat(outcome().at("/job/state").asText()).isNotEqualTo("running");
+        assertThat(outcome().at("/job/end_time").isNull()).isFalse();
     }
 
     @Test
@@ -133,6 +136,20 @@ class RunCommandTest {
 
         assertThat(run("--path", "/api/storage/volumes", "--body", "{}")).isEqualTo(4);
         assertThat(outcome().get("status").asText()).isEqualTo("lost");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aClusterThatCannotBeReachedAtAllEndsAfterTheUnreachableWindowNotTheTimeout() throws Exception {
+        long start = System.nanoTime();
+        int code = Main.execute(Map.of("P", "x")::get, new PrintWriter(out, true), new PrintWriter(err, true),
+                "run", "--url", "http://127.0.0.1:1", "--password-env", "P", "--path", "/api/storage/volumes", "--timeout", "1h",
+                "--unreachable-after", "1s");
+
+        assertThat(code).isEqualTo(4);
+        assertThat(outcome().get("reason").asText()).startsWith("cluster default unreachable for 1s before the trigger was sent (nothing was sent)")
+                .contains("cannot connect");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded by the window, not the hour").isLessThan(Duration.ofMinutes(1));
     }
 
     @Test
