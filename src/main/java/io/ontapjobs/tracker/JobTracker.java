@@ -144,7 +144,7 @@ public class JobTracker implements AutoCloseable {
             boolean covered = endsCovered();
             List<Watched> due = new ArrayList<>();
             for (Watched w : watched.values()) {
-                if (w.inRequest) {
+                if (w.inRequest.get()) {
                     continue;
                 }
                 if (w.covered && !covered) { // the watermark stopped (few jobs left, or it fails): back to own polls
@@ -187,11 +187,16 @@ public class JobTracker implements AutoCloseable {
         }
         List<List<Watched>> work = new ArrayList<>(batches(batchable));
         single.forEach(w -> work.add(List.of(w)));
-        for (List<Watched> jobs : work) {
+        for (List<Watched> batch : work) {
             if (!permits.tryAcquire()) {
                 return; // the rest stay due and go out on a later tick
             }
-            jobs.forEach(w -> w.inRequest = true);
+            // claimed: from here only this call changes these records (the watermark query leaves them to it)
+            List<Watched> jobs = batch.stream().filter(w -> w.inRequest.compareAndSet(false, true)).toList();
+            if (jobs.isEmpty()) {
+                permits.release();
+                continue;
+            }
             calls.execute(() -> {
                 try {
                     if (jobs.size() == 1) {
@@ -262,7 +267,7 @@ public class JobTracker implements AutoCloseable {
             if (job == null) {
                 w.confirm = true; // not listed: deleted, or not yet visible; one GET tells which
                 w.nextPollNanos = System.nanoTime();
-                w.inRequest = false;
+                release(w);
             } else {
                 observed(w, job);
             }
@@ -293,9 +298,13 @@ public class JobTracker implements AutoCloseable {
                     }
                     Watched w = job.uuid() == null ? null : watched.get(job.uuid());
                     if (w != null && job.isFinished()) {
-                        w.polls++;
-                        w.last = job;
-                        finish(w, new TrackResult(TrackResult.End.FINISHED, job, w.polls, null));
+                        if (w.inRequest.compareAndSet(false, true)) {
+                            w.polls++;
+                            w.last = job;
+                            finish(w, new TrackResult(TrackResult.End.FINISHED, job, w.polls, null));
+                        } else {
+                            w.endSeen = job; // its own poll is in flight: that call ends it, so one thread changes it
+                        }
                     }
                 }
                 path = response.body().path("_links").path("next").path("href").asText(null);
@@ -363,6 +372,9 @@ public class JobTracker implements AutoCloseable {
     }
 
     private void observed(Watched w, Job job) {
+        if (!job.isFinished() && w.endSeen != null) {
+            job = w.endSeen; // the watermark query saw it end while this poll was in flight: never report it running again
+        }
         w.polls++;
         Job before = w.last;
         w.last = job;
@@ -390,7 +402,18 @@ public class JobTracker implements AutoCloseable {
             delay = COVERED_POLL_INTERVAL;
         }
         w.nextPollNanos = System.nanoTime() + delay.toNanos();
-        w.inRequest = false;
+        release(w);
+    }
+
+    /** Gives the record back to the ticks; an end the watermark query saw meanwhile is delivered now. */
+    private void release(Watched w) {
+        w.inRequest.set(false);
+        Job ended = w.endSeen;
+        if (ended != null && w.inRequest.compareAndSet(false, true)) {
+            w.polls++;
+            w.last = ended;
+            finish(w, new TrackResult(TrackResult.End.FINISHED, ended, w.polls, null));
+        }
     }
 
     /** No usable answer: keep the jobs, poll them later; slow the whole cluster down when it asks us to. */
@@ -410,7 +433,7 @@ public class JobTracker implements AutoCloseable {
         long next = System.nanoTime() + wait.toNanos();
         for (Watched w : batch) {
             w.nextPollNanos = next;
-            w.inRequest = false;
+            release(w);
         }
     }
 
@@ -424,7 +447,10 @@ public class JobTracker implements AutoCloseable {
         }
     }
 
-    /** One job being watched. Fields are touched by one tick or one call at a time. */
+    /**
+     * One job being watched. Its fields are changed only by whoever holds {@link #inRequest}: one poll, or the
+     * watermark query that saw it end; a tick only reads them.
+     */
     static final class Watched {
         final String uuid;
         final PollSettings poll;
@@ -432,7 +458,9 @@ public class JobTracker implements AutoCloseable {
         final JobListener listener;
         final CompletableFuture<TrackResult> result = new CompletableFuture<>();
         volatile long nextPollNanos;
-        volatile boolean inRequest;
+        final java.util.concurrent.atomic.AtomicBoolean inRequest = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Its end as the watermark query saw it while a poll of its own was in flight. */
+        volatile Job endSeen;
         volatile boolean confirm;
         /** Its own polls are spaced out because the watermark query will report its end. */
         volatile boolean covered;
