@@ -176,15 +176,16 @@ public class OntapComponent extends DefaultComponent {
                 LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
                         + " can read its password and forge its answers", c.name(), c.url().getHost());
             }
+            String where = c.simulator() ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
             if (c.allow().isEmpty()) {
-                LOG.warn("Cluster {}: no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
-                        + " there (routes still can)", c.name(), c.name());
+                LOG.warn("Cluster {}: {}; no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
+                        + " there (routes still can)", c.name(), where, c.name());
             } else {
-                LOG.info("Cluster {}: requests from the API, the inbox and the queue may run {}", c.name(), c.allow());
+                LOG.info("Cluster {}: {}; requests from the API, the inbox and the queue may run {}", c.name(), where, c.allow());
             }
         }
-        LOG.info("ontap component ready: clusters {}, policies {}, {}", configured.values(), policies.names(),
-                store == null ? "no store (operations in memory only)" : "store in " + storeLocation + ", outcomes to " + sinks.keySet());
+        LOG.info("Store: {}; policies {}; outcomes to {}", store == null ? "none (operations in memory only)" : storeLocation,
+                policies.names(), sinks.keySet());
         if (store != null) {
             var props = getCamelContext().getPropertiesComponent();
             Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));

@@ -118,10 +118,16 @@ public final class EmbeddedDefaults {
             }
         }
         context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, new TokenGate(tokens, hosts));
-        if (tokens.isEmpty()) {
-            LOG.info("API: no tokens configured (ontap.api.tokens.*): loopback only, no login");
-        } else {
-            LOG.info("API: login by bearer token for {}", tokens.clientNames());
+        String login = tokens.isEmpty() ? "no login (no ontap.api.tokens.*): loopback only" : "login by bearer token for " + tokens.clientNames();
+        boolean tls = props.resolveProperty("ontap.api.tls.keystore").filter(v -> !v.isBlank()).isPresent();
+        String port = props.resolveProperty("ontap.api.port").orElse("8080");
+        try {
+            // once it listens: its real address, not Camel's summary (which prints 0.0.0.0 whatever the bind address)
+            context.addStartupListener((ctx, alreadyStarted) -> LOG.info("HTTP API on {}://{}:{}/ (the page at /, health at"
+                    + " /observe/health/ready, metrics at /observe/metrics); {}", tls ? "https" : "http",
+                    host.contains(":") ? "[" + host + "]" : host, port, login));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -266,8 +272,7 @@ public final class EmbeddedDefaults {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        LOG.info("Cluster 'default' is the in-process ONTAP simulator at {} ({}): no real cluster is touched",
-                simulator.baseUrl(), SIMULATOR_ENABLED);
+        LOG.debug("Cluster 'default' is the in-process ONTAP simulator at {} ({})", simulator.baseUrl(), SIMULATOR_ENABLED);
     }
 
     /**
