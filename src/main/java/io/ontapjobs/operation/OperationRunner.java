@@ -454,6 +454,15 @@ public class OperationRunner {
                 retryUnsent("cluster answered " + status + response.error().map(e -> " (" + e + ")").orElse(""));
                 return;
             }
+            // return_timeout: the job ended within the call, in a 2xx or in an error answer naming the job
+            Job embedded = JobLinks.endedWithinCall(response);
+            if (embedded != null) {
+                attemptFirstJob = jobs.size();
+                jobs.add(embedded);
+                LOG.info("Job {} ended within the call: {}", embedded.uuid(), embedded.state());
+                decideFinished(embedded);
+                return;
+            }
             if (!response.isSuccess()) {
                 OntapError error = response.error().orElse(new OntapError(null, null, null));
                 Decision d = policy.decide(Observation.trigger(status, error.code(), error.message()), attempts, random);
@@ -467,14 +476,6 @@ public class OperationRunner {
                 } else {
                     end(status >= 500 ? OutcomeStatus.FAILED : OutcomeStatus.REJECTED, d.action() == Action.FAIL ? what + "; " + d.reason() : what);
                 }
-                return;
-            }
-            Job embedded = JobLinks.embeddedJob(response.body());
-            if (embedded != null && embedded.isFinished()) { // return_timeout: the job ended within the call
-                attemptFirstJob = jobs.size();
-                jobs.add(embedded);
-                LOG.info("Job {} ended within the call: {}", embedded.uuid(), embedded.state());
-                decideFinished(embedded);
                 return;
             }
             List<String> uuids = JobLinks.uuids(response.body());

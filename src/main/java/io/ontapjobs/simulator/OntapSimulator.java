@@ -61,6 +61,8 @@ public final class OntapSimulator implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** ONTAP's content type for /api answers ("Interpreting an API response" in NetApp's ONTAP automation docs). */
+    static final String HAL_JSON = "application/hal+json";
 
     private final int requestedPort;
     private final String bindAddress;
@@ -229,10 +231,12 @@ public final class OntapSimulator implements AutoCloseable {
             URI uri = ex.getRequestURI();
             String path = normalize(uri.getPath() == null ? "/" : uri.getPath());
             if (ControlApi.serves(path)) {
-                send(ex, control.answer(method, path, ex.getRequestBody()), false);
+                send(ex, control.answer(method, path, ex.getRequestBody()), false, false, false);
                 return;
             }
             stats.request();
+            boolean api = path.startsWith("/api/");
+            boolean head = method.equals("HEAD");
             boolean truncate = false;
             Fault fault = rules.faultFor(method, path);
             if (fault != null) {
@@ -247,7 +251,7 @@ public final class OntapSimulator implements AutoCloseable {
                             long ms = fault.retryAfter().toMillis();
                             r.headers.put("Retry-After", String.valueOf((ms + 999) / 1000));
                         }
-                        send(ex, r, false);
+                        send(ex, r, false, api, head);
                         return;
                     case LATENCY:
                         Thread.sleep(fault.latency().toMillis());
@@ -262,12 +266,12 @@ public final class OntapSimulator implements AutoCloseable {
             } catch (ApiError e) {
                 r = Answer.error(e);
             }
-            send(ex, r, truncate);
+            send(ex, r, truncate, api, head);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             try {
-                send(ex, Answer.error(500, "1", "Simulator internal error: " + t, ""), false);
+                send(ex, Answer.error(500, "1", "Simulator internal error: " + t, ""), false, false, false);
             } catch (Throwable ignored) {
                 // headers may already be out
             }
@@ -294,10 +298,21 @@ public final class OntapSimulator implements AutoCloseable {
         }
         QueryParams params = new QueryParams(rawQuery);
         int returnTimeout = returnTimeout(params);
+        String allow = allowed(path);
+        if (method.equals("OPTIONS")) {
+            Answer r = new Answer(200, null);
+            r.headers.put("Allow", allow);
+            return r;
+        }
+        if (method.equals("HEAD")) {
+            method = "GET"; // HEAD is answered as GET; send() leaves the body out
+        }
+        if (!List.of(allow.split(", ")).contains(method)) {
+            Answer r = Answer.error(methodNotAllowed(method, path));
+            r.headers.put("Allow", allow);
+            return r;
+        }
         if (path.equals(JobTable.PATH)) {
-            if (!method.equals("GET")) {
-                throw methodNotAllowed(method, path);
-            }
             stats.jobListGet();
             return new Answer(200, jobs.list(params));
         }
@@ -310,11 +325,8 @@ public final class OntapSimulator implements AutoCloseable {
                 stats.jobGet();
                 return new Answer(200, jobs.get(uuid, params));
             }
-            if (method.equals("PATCH")) {
-                stats.jobPatch();
-                return new Answer(200, jobs.patch(uuid, params));
-            }
-            throw methodNotAllowed(method, path);
+            stats.jobPatch();
+            return new Answer(200, jobs.patch(uuid, params));
         }
         switch (method) {
             case "GET":
@@ -322,12 +334,21 @@ public final class OntapSimulator implements AutoCloseable {
                 return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
-            case "DELETE":
+            default:
                 stats.trigger();
                 return triggers.answer(method, path, ex.getRequestBody(), returnTimeout);
-            default:
-                throw methodNotAllowed(method, path);
         }
+    }
+
+    /** The methods a path takes, for {@code Allow} (OPTIONS and 405 answers). */
+    private static String allowed(String path) {
+        if (path.equals(JobTable.PATH)) {
+            return "GET, HEAD, OPTIONS";
+        }
+        if (path.startsWith(JobTable.PATH + "/")) {
+            return "GET, HEAD, PATCH, OPTIONS";
+        }
+        return "GET, HEAD, POST, PATCH, DELETE, OPTIONS";
     }
 
     private static ApiError methodNotAllowed(String method, String path) {
@@ -354,10 +375,20 @@ public final class OntapSimulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ output
 
-    private static void send(HttpExchange ex, Answer r, boolean truncate) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(r.body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
+    /**
+     * @param api  under {@code /api/}: ONTAP labels its JSON {@code application/hal+json} (the control API stays plain JSON)
+     * @param head a HEAD request: the headers of the GET answer, no body
+     */
+    private static void send(HttpExchange ex, Answer r, boolean truncate, boolean api, boolean head) throws IOException {
+        if (r.body != null) {
+            ex.getResponseHeaders().set("Content-Type", api ? HAL_JSON : "application/json");
+        }
         r.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        if (r.body == null || head) {
+            ex.sendResponseHeaders(r.status, -1); // -1: no body; the JDK server sends Content-Length: 0
+            return;
+        }
+        byte[] bytes = JSON.writeValueAsBytes(r.body);
         ex.sendResponseHeaders(r.status, bytes.length);
         OutputStream os = ex.getResponseBody();
         if (truncate) {

@@ -3,6 +3,8 @@ package io.ontapjobs.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -82,16 +84,65 @@ final class RecordStore {
         return q.answer(path, List.of(), List.of("name"));
     }
 
-    /** What a successful operation does to the records, or null: run once its job succeeds. */
+    /**
+     * The records a POST body creates, each with its uuid (kept if given): one record, or one per element of the
+     * bulk form {@code {"records": [...]}}. A bulk body must hold a non-empty array of objects and nothing else.
+     */
+    static List<ObjectNode> newRecords(ObjectNode body) {
+        List<ObjectNode> out = new ArrayList<>();
+        if (body != null && body.has("records")) {
+            JsonNode records = body.get("records");
+            if (!records.isArray() || records.isEmpty()) {
+                throw new ApiError(400, OntapErrors.INVALID_VALUE,
+                        "The value \"" + records + "\" is invalid for field \"records\": give a non-empty array of records.", "records");
+            }
+            Iterator<String> names = body.fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                if (!name.equals("records")) { // fields beside the array would be ambiguous: which record do they belong to?
+                    throw ApiError.unexpectedArgument(name);
+                }
+            }
+            for (int i = 0; i < records.size(); i++) {
+                if (!records.get(i).isObject()) {
+                    throw new ApiError(400, OntapErrors.INVALID_VALUE,
+                            "The value \"" + records.get(i) + "\" is invalid for field \"records[" + i + "]\": a record is a JSON object.", "records");
+                }
+                out.add(withUuid((ObjectNode) records.get(i)));
+            }
+            return out;
+        }
+        out.add(withUuid(body == null ? JsonNodeFactory.instance.objectNode() : body));
+        return out;
+    }
+
+    private static ObjectNode withUuid(ObjectNode r) {
+        ObjectNode rec = r.deepCopy();
+        if (!rec.path("uuid").isTextual()) {
+            rec.put("uuid", UUID.randomUUID().toString());
+        }
+        return rec;
+    }
+
+    /**
+     * The {@code Location} of a record created in {@code collection}: like ONTAP, the collection path and a query on
+     * the record's name ({@code /api/storage/volumes/?name=vol1}); records without a name are named by their uuid.
+     */
+    static String location(String collection, ObjectNode rec) {
+        if (rec.path("name").isTextual()) {
+            return collection + "/?name=" + URLEncoder.encode(rec.get("name").asText(), StandardCharsets.UTF_8).replace("+", "%20");
+        }
+        return collection + "/" + rec.get("uuid").asText();
+    }
+
+    /** Adds the records to the collection: run once the creating job succeeds. */
+    Runnable creation(String collection, List<ObjectNode> recs) {
+        return () -> recs.forEach(r -> addRecord(collection, r));
+    }
+
+    /** What a successful PATCH or DELETE does to the records, or null: run once its job succeeds. */
     Runnable mutation(String method, String path, ObjectNode body) {
         switch (method) {
-            case "POST": {
-                ObjectNode rec = body == null ? JsonNodeFactory.instance.objectNode() : body.deepCopy();
-                if (!rec.path("uuid").isTextual()) {
-                    rec.put("uuid", UUID.randomUUID().toString());
-                }
-                return () -> addRecord(path, rec);
-            }
             case "PATCH": {
                 if (body == null) {
                     return null;

@@ -19,6 +19,8 @@ import java.util.UUID;
  */
 final class Triggers {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** HTTP status of a request whose job failed within return_timeout (ONTAP's "request input … inappropriate"). */
+    static final int FAILED_IN_TIME_STATUS = 400;
 
     private final Rules rules;
     private final JobTable jobs;
@@ -48,16 +50,19 @@ final class Triggers {
             throw new UncheckedIOException(e);
         }
         ObjectNode body = bodyText.isBlank() ? null : parseBody(bodyText);
+        List<ObjectNode> created = method.equals("POST") ? RecordStore.newRecords(body) : List.of();
         Scenario sc = rules.scenarioFor(method, path, bodyText);
         if (sc.triggerStatus() != 0) {
             throw new ApiError(sc.triggerStatus(), sc.triggerCode(), sc.triggerMessage(), sc.triggerTarget());
         }
-        Runnable work = records.mutation(method, path, body);
+        Runnable work = method.equals("POST") ? records.creation(path, created) : records.mutation(method, path, body);
+        // ONTAP names a created object in Location; a bulk create has no single object to name
+        String location = created.size() == 1 ? RecordStore.location(path, created.get(0)) : null;
         if (sc.synchronousStatus() != 0) {
             if (work != null) {
                 work.run();
             }
-            return new Answer(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode());
+            return located(new Answer(sc.synchronousStatus(), JsonNodeFactory.instance.objectNode()), location);
         }
         String svmName = defaultSvm;
         String svmUuid = null;
@@ -74,6 +79,12 @@ final class Triggers {
         List<SimJob> started = jobs.start(method + " " + path, svmName, svmUuid, sc, work, now);
         boolean done = returnTimeout >= 0 && awaitEnd(started, now + returnTimeout * 1000L);
         long t = System.currentTimeMillis();
+        if (done) {
+            Answer failed = failedInTime(started, t);
+            if (failed != null) {
+                return failed;
+            }
+        }
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         if (started.size() == 1) {
             SimJob j = started.get(0);
@@ -91,7 +102,48 @@ final class Triggers {
             }
             out.put("num_records", started.size());
         }
-        return new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out);
+        return located(new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out), location);
+    }
+
+    private static Answer located(Answer a, String location) {
+        if (location != null) {
+            a.headers.put("Location", location);
+        }
+        return a;
+    }
+
+    /**
+     * A job that failed within {@code return_timeout} is answered as the failure it is, not as 200/201 (ONTAP documents
+     * those only for requests that complete successfully in time): HTTP 400 with ONTAP's error object holding the
+     * job's code, message and target. The job link(s) come along, as in a 202 answer, so that a client can tell a job
+     * that failed from a request refused before any job started (HTTP status and job link are simulator choices,
+     * see docs/simulator.md). Null when every job succeeded.
+     */
+    private static Answer failedInTime(List<SimJob> started, long t) {
+        ObjectNode failedJob = null;
+        for (SimJob j : started) {
+            ObjectNode json = j.toJson(t);
+            if (json.path("state").asText().equals("failure")) {
+                failedJob = json;
+                break;
+            }
+        }
+        if (failedJob == null) {
+            return null;
+        }
+        started.forEach(j -> j.settle(t)); // other jobs' work still happens, as it would on the cluster
+        JsonNode e = failedJob.path("error");
+        Answer a = Answer.error(FAILED_IN_TIME_STATUS, e.path("code").asText(String.valueOf(failedJob.path("code").asLong())),
+                e.path("message").asText(failedJob.path("message").asText()), e.path("target").asText(""));
+        ObjectNode body = (ObjectNode) a.body;
+        if (started.size() == 1) {
+            body.set("job", started.get(0).link());
+        } else {
+            ArrayNode arr = body.putArray("jobs");
+            started.forEach(j -> arr.add(j.link()));
+            body.put("num_records", started.size());
+        }
+        return a;
     }
 
     /** The request body, which must be a JSON object. */

@@ -319,6 +319,24 @@ class OntapComponentTest extends CamelTestSupport {
     }
 
     @Test
+    void returnTimeoutWithAJobThatFailsInTimeEndsFailedWithTheJobsCode() throws Exception {
+        // the simulator answers such a job as ONTAP's error object carrying the job link, not as 201
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100))
+                .fails(917927, "Volume vol1 already exists in Vserver svm1").build());
+
+        Exchange e = createVolume("ontap:default?method=POST&path=/api/storage/volumes&returnTimeout=5");
+
+        assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("failed");
+        assertThat(e.getMessage().getHeader(OntapConstants.JOB_CODE, Long.class)).isEqualTo(917927L);
+        assertThat(e.getMessage().getHeader(OntapConstants.ERROR_CODE)).isEqualTo("917927");
+        String uuid = e.getMessage().getHeader(OntapConstants.JOB_UUID, String.class);
+        assertThat(sim.job(uuid)).get().extracting(j -> j.get("state").asText()).isEqualTo("failure");
+        assertThat(data(e).at("/job/state").asText()).isEqualTo("failure");
+        assertThat(data(e).get("reason").asText()).contains("917927");
+        assertThat(sim.stats().jobGets() + sim.stats().jobListGets()).isZero();
+    }
+
+    @Test
     void policyReturnTimeoutAppliesToItsTriggers() throws Exception {
         sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100)).build());
 

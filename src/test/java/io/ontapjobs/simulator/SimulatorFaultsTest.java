@@ -37,7 +37,7 @@ class SimulatorFaultsTest {
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.header("Retry-After")).isEqualTo("1");
             assertThat(r.json().path("error").path("code").asText()).isEqualTo("503");
-            assertThat(r.header("Content-Type")).isEqualTo("application/json");
+            assertThat(r.header("Content-Type")).isEqualTo("application/hal+json");
         }
         assertThat(client.get("/api/cluster/jobs/" + uuid).status()).isEqualTo(200);
         // other methods / paths are not affected

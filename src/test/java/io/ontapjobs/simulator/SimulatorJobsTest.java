@@ -43,7 +43,7 @@ class SimulatorJobsTest {
     void postAnswers202WithJobLink() throws Exception {
         Res r = client.post("/api/storage/volumes", "{\"name\":\"vol1\",\"svm\":{\"name\":\"svm1\"}}");
         assertThat(r.status()).isEqualTo(202);
-        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.header("Content-Type")).isEqualTo("application/hal+json");
         String uuid = r.json().path("job").path("uuid").asText();
         assertThat(uuid).hasSize(36);
         assertThat(r.json().path("job").path("_links").path("self").path("href").asText()).isEqualTo("/api/cluster/jobs/" + uuid);
