@@ -148,6 +148,15 @@ public class OntapComponent extends DefaultComponent {
         configurationLoaded = true;
     }
 
+    /** How the cluster is configured (no connection is opened). */
+    public ClusterConfig clusterConfig(String name) {
+        ClusterConfig config = configured.get(name);
+        if (config == null) {
+            throw new InvalidRequestException("cluster", "unknown cluster '" + name + "'");
+        }
+        return config;
+    }
+
     /** The configured cluster names. */
     public java.util.Set<String> clusterNames() {
         return java.util.Set.copyOf(configured.keySet());
@@ -176,16 +185,10 @@ public class OntapComponent extends DefaultComponent {
                 LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
                         + " can read its password and forge its answers", c.name(), c.url().getHost());
             }
-            String where = c.simulator() ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
-            if (c.allow().isEmpty()) {
-                LOG.warn("Cluster {}: {}; no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
-                        + " there (routes still can)", c.name(), where, c.name());
-            } else {
-                LOG.info("Cluster {}: {}; requests from the API, the inbox and the queue may run {}", c.name(), where, c.allow());
-            }
         }
-        LOG.info("Store: {}; policies {}; outcomes to {}", store == null ? "none (operations in memory only)" : storeLocation,
-                policies.names(), sinks.keySet());
+        if (store != null) { // the one-shot command keeps nothing: nothing to say
+            LOG.info("Store: {}; policies {}; outcomes to {}", storeLocation, policies.names(), sinks.keySet());
+        }
         if (store != null) {
             var props = getCamelContext().getPropertiesComponent();
             Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));

@@ -82,6 +82,7 @@ public final class EmbeddedDefaults {
                 OntapComponent ontap = loadConfiguration(support.getCamelContext());
                 guardHttp(support.getCamelContext());
                 startSimulatorIfEnabled(support.getCamelContext(), ontap);
+                describeClusters(ontap);
                 connectBroker(support.getCamelContext());
                 if (demo) {
                     dropExamples(support.getCamelContext()); // the inbox route takes them once it starts
@@ -161,6 +162,20 @@ public final class EmbeddedDefaults {
                 .map(v -> Boolean.parseBoolean(v.strip())).orElse(false);
         if (enabled) {
             HttpGuard.install(context);
+        }
+    }
+
+    /** One line per cluster: where it is, and what the API, the inbox and the queue may run there. */
+    static void describeClusters(OntapComponent ontap) {
+        for (String name : new java.util.TreeSet<>(ontap.clusterNames())) {
+            ClusterConfig c = ontap.clusterConfig(name);
+            String where = c.simulator() ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
+            if (c.allow().isEmpty()) {
+                LOG.warn("Cluster {}: {}; no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
+                        + " there (routes still can)", name, where, name);
+            } else {
+                LOG.info("Cluster {}: {}; requests from the API, the inbox and the queue may run {}", name, where, c.allow());
+            }
         }
     }
 
