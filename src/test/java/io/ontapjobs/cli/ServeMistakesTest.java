@@ -78,15 +78,7 @@ class ServeMistakesTest {
     /** As {@link #serveWith}, without asking for the simulator. */
     private String serveWithout(String route) throws Exception {
         System.setProperty("ontap.simulator.enabled", "false");
-        Path file = tmp.resolve("bad.yaml");
-        Files.writeString(file, route);
-        System.setProperty("camel.main.routes-include-pattern", "file:" + file);
-        System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
-        StringWriter err = new StringWriter();
-        int code = Main.execute(System::getenv, new PrintWriter(new StringWriter()), new PrintWriter(err, true), "serve");
-        assertThat(code).as(err.toString()).isEqualTo(2);
-        assertThat(err.toString().lines()).hasSize(1);
-        return err.toString().strip();
+        return serveWith(route);
     }
 
     @Test
