@@ -38,8 +38,11 @@ public record OperationRequest(String id, String cluster, String method, String 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
     /** Cluster and policy names are configuration keys: the same safe alphabet, so none forges a log line. */
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
-    /** A path segment: what ONTAP's paths use (names, UUIDs, wildcards are not segments); no '%', no dot segments. */
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_.,:@*~+=-]+");
+    /**
+     * A path segment: what ONTAP's paths use (UUIDs, names such as a share's {@code c$}); no '%' (so nothing decodes
+     * into another path), no dot segments. An object whose name needs encoding is addressed by its UUID.
+     */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_.,:@*~+=$-]+");
     /** The longest wait a request may ask for: a bound, so no arithmetic on it overflows. */
     public static final Duration MAX_TIMEOUT = Duration.ofDays(30);
     /** Deeper JSON than this is refused: no ONTAP body nests so deep, and deep nesting is a stack attack. */
@@ -140,7 +143,8 @@ public record OperationRequest(String id, String cluster, String method, String 
         for (String segment : segments) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()) {
                 throw new InvalidRequestException("path", "not a plain path: no empty, '.' or '..' segments, no '%', spaces"
-                        + " or control characters (letters, digits and _ . , : @ * ~ + = - only)");
+                        + " or control characters (letters, digits and _ . , : @ * ~ + = $ - only; address an object whose name needs"
+                        + " encoding by its UUID)");
             }
         }
         if (path.startsWith("/api/cluster/jobs")) {
