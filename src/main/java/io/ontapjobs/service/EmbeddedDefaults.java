@@ -117,7 +117,23 @@ public final class EmbeddedDefaults {
                 hosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, new TokenGate(tokens, hosts));
+        TokenGate gate = new TokenGate(tokens, hosts).holdUntilReady();
+        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, gate);
+        try {
+            // the HTTP server listens before Camel starts the routes: until then 503 + Retry-After, not 404
+            context.addStartupListener(new org.apache.camel.StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                    gate.ready();
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         if (tokens.isEmpty()) {
             LOG.info("API: no tokens configured (ontap.api.tokens.*): loopback only, no login");
         } else {
