@@ -423,19 +423,30 @@ public final class EmbeddedDefaults {
         }
     }
 
-    /** Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. */
+    /**
+     * Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. Each run gives
+     * their ids a fresh suffix (the start time, {@code create-vol1-20261123-071205}): an id seen before is never
+     * triggered again, so with the plain ids a second {@code serve --demo} would replay nothing.
+     */
     static void dropExamples(CamelContext context) {
         Path inbox = Path.of(context.getPropertiesComponent().resolveProperty("ontap.inbox.dir").orElse("inbox"));
+        String suffix = "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.now());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
         try {
             Files.createDirectories(inbox);
             for (Resource r : PluginHelper.getPackageScanResourceResolver(context).findResources("classpath:examples/requests/*.json")) {
                 String name = r.getLocation().substring(r.getLocation().lastIndexOf('/') + 1);
                 Path tmp = inbox.resolve("." + name + ".tmp");
                 try (InputStream in = r.getInputStream()) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    var request = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(in);
+                    if (request.hasNonNull("id")) {
+                        request.put("id", request.get("id").asText() + suffix);
+                    }
+                    Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(request));
                 }
                 Files.move(tmp, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE); // never half a file in the inbox
-                LOG.info("Demo: dropped {} into {}", name, inbox);
+                LOG.info("Demo: dropped {} into {} (ids end in {})", name, inbox, suffix);
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot drop the example requests into " + inbox + ": " + e.getMessage(), e);
