@@ -232,14 +232,28 @@ class PackagedJarIT {
         Process serve = pb.start();
         try {
             // config/demo-scenarios.yaml (from the jar) makes the snapshot fail with "volume busy"; without it, it succeeds
-            Path outcome = tmp.resolve("outcomes/snapshot-vol1-nightly.json");
+            // (the demo's ids end in -<date>-<time>, fresh each run)
+            java.util.function.Function<String, Path> outcomeOf = prefix -> {
+                try (var files = Files.list(tmp.resolve("outcomes"))) {
+                    return files.filter(p -> p.getFileName().toString().matches(prefix + "-\\d{8}-\\d{6}\\.json")).findFirst().orElse(null);
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            };
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                    .until(() -> Files.exists(outcome) || !serve.isAlive());
+                    .until(() -> outcomeOf.apply("snapshot-vol1-nightly") != null && outcomeOf.apply("create-vol1") != null || !serve.isAlive());
             String log = Files.readString(tmp.resolve("demo.log"));
-            assertThat(outcome).as(log).exists();
+            Path outcome = outcomeOf.apply("snapshot-vol1-nightly");
+            assertThat(outcome).as(log).isNotNull();
             var data = new ObjectMapper().readTree(outcome.toFile()).path("data");
             assertThat(data.path("status").asText()).isEqualTo("failed");
             assertThat(data.at("/job/error/code").asText()).isEqualTo("524486");
+            assertThat(data.path("attempts").asInt()).as("retried twice").isEqualTo(3);
+            // the volume shows what the README promises: queued, running with progress messages, then success
+            var volume = new ObjectMapper().readTree(outcomeOf.apply("create-vol1").toFile()).path("data");
+            assertThat(volume.path("status").asText()).isEqualTo("succeeded");
+            assertThat(volume.path("polls").asInt()).as(log).isGreaterThan(1);
+            assertThat(log).contains(" queued").contains("running: Creating volume");
             assertThat(log).doesNotContain(" WARN  EmbeddedDefaults").doesNotContain("PrometheusMeterRegistry");
         } finally {
             serve.destroy();

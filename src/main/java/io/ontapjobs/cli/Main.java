@@ -6,7 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar ontap-jobs.jar [serve|run|simulator] ...}; with no command it serves. */
-@Command(name = "ontap-jobs", mixinStandardHelpOptions = true, version = "ontap-jobs 0.1.0",
+@Command(name = "ontap-jobs", mixinStandardHelpOptions = true, versionProvider = Main.ProductVersion.class,
         description = "Runs asynchronous NetApp ONTAP operations to completion, unattended.",
         subcommands = {ServeCommand.class, RunCommand.class, SimulatorCommand.class, StatusCommand.class, ValidateCommand.class,
                 TokenCommand.class, BenchCommand.class})
@@ -74,6 +74,14 @@ public final class Main {
                     + " (values are not repeated here)";
         }
         return ex.getMessage();
+    }
+
+    /** {@code --version}: the build's version, not a copy that goes stale. */
+    static final class ProductVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {io.ontapjobs.Version.PRODUCT + " " + io.ontapjobs.Version.VERSION};
+        }
     }
 
     /** A mistake in flags or configuration: reported as one line with exit code 2. */

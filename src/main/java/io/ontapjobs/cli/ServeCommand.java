@@ -8,13 +8,14 @@ import picocli.CommandLine.Option;
 
 /** The service: Camel Main with the routes in routes/ and config/application.properties. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs the service: Camel Main with routes/*.yaml and config/application.properties (from the",
-                "working directory, else the copies inside the jar). Any key can be overridden with -Dkey=value or the",
-                "environment (ONTAP_CLUSTERS_DEFAULT_PASSWORD). With no cluster URL configured, an ONTAP simulator",
-                "starts in-process and cluster 'default' points at it."})
+        // one element per paragraph: picocli wraps each, and the command list shows the first
+        description = {"Runs the service: the HTTP API and page, the inbox, the queues and the routes, until stopped.",
+                "Reads routes/*.yaml and config/application.properties from the working directory, else the copies inside"
+                        + " the jar. Any key can be overridden with -Dkey=value or the environment (ONTAP_CLUSTERS_DEFAULT_PASSWORD)."
+                        + " A cluster URL must be configured, unless --demo runs against an in-process ONTAP simulator."})
 public class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--demo", description = "Drop the bundled example requests into the inbox after start")
+    @Option(names = "--demo", description = "Run against an in-process ONTAP simulator (cluster 'default') and drop the bundled example requests into the inbox")
     boolean demo;
     @Option(names = "--dev", description = "Reload route files in routes/ when they change, without a restart")
     boolean dev;

@@ -11,10 +11,10 @@ import picocli.CommandLine.Spec;
 
 /** Prints a new API token for a client and the two configuration lines that let it in. */
 @Command(name = "token", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Prints a new random API token for CLIENT (on stderr) and the two lines to add to",
-                "config/application.properties (on stdout, so `token ci-pipeline --roles submit,read >> config/application.properties`",
-                "appends them). Only the token's SHA-256 goes into the configuration; the token is shown once: give it to",
-                "the client and keep it in a secret store."})
+        description = {"Prints a new random API token for CLIENT (on stderr) and the two lines to add to config/application.properties.",
+                "The lines go to stdout, so `token ci-pipeline --roles submit,read >> config/application.properties` appends them."
+                        + " Only the token's SHA-256 goes into the configuration; the token is shown once: give it to the client"
+                        + " and keep it in a secret store."})
 public class TokenCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CLIENT", description = "The client's name: 1-64 lower-case letters, digits or '-', e.g. ci-pipeline")

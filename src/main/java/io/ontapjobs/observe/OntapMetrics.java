@@ -18,6 +18,7 @@ public final class OntapMetrics {
     public static final OntapMetrics NONE = new OntapMetrics(new SimpleMeterRegistry());
 
     private final MeterRegistry registry;
+    private final java.util.Map<String, LastMinute> lastMinute = new java.util.concurrent.ConcurrentHashMap<>();
 
     public OntapMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -27,6 +28,44 @@ public final class OntapMetrics {
     public void jobsRequest(String cluster, String status) {
         Counter.builder("ontap.jobs.requests").description("Requests to the cluster's jobs endpoint")
                 .tag("cluster", cluster).tag("status", status).register(registry).increment();
+        // the rate over the last minute, which a counter read from outside (the page) cannot give before a minute of samples
+        lastMinute.computeIfAbsent(cluster, c -> {
+            LastMinute window = new LastMinute();
+            Gauge.builder("ontap.jobs.requests.last.minute", window, LastMinute::count)
+                    .description("Requests to the cluster's jobs endpoint in the last 60 s").tag("cluster", c).register(registry);
+            return window;
+        }).add(System.currentTimeMillis());
+    }
+
+    /** Counts in 60 one-second buckets: what happened in the last minute, without keeping each event. */
+    static final class LastMinute {
+        private final long[] second = new long[60];
+        private final long[] count = new long[60];
+
+        synchronized void add(long nowMillis) {
+            long s = nowMillis / 1000;
+            int i = (int) (s % 60);
+            if (second[i] != s) {
+                second[i] = s;
+                count[i] = 0;
+            }
+            count[i]++;
+        }
+
+        synchronized double count() {
+            return count(System.currentTimeMillis());
+        }
+
+        synchronized double count(long nowMillis) {
+            long s = nowMillis / 1000;
+            long sum = 0;
+            for (int i = 0; i < 60; i++) {
+                if (s - second[i] < 60) {
+                    sum += count[i];
+                }
+            }
+            return sum;
+        }
     }
 
     /** Time from the job's end (ONTAP's end_time, one-second precision) to our noticing it. */

@@ -39,7 +39,7 @@ import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
  */
 public class OntapClient {
     /** Names the caller to ONTAP, so that the cluster can tell our load from others'. */
-    public static final String CLIENT_APP = "ontap-jobs";
+    public static final String CLIENT_APP = io.ontapjobs.Version.userAgent();
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterConfig cluster;
@@ -248,6 +248,8 @@ public class OntapClient {
     }
 
     private static void configure(HttpClientBuilder builder) {
+        // ontap-jobs/<version> in the cluster's audit log and a webhook receiver's, instead of Apache-HttpClient/x.y
+        builder.setUserAgent(io.ontapjobs.Version.userAgent());
         builder.disableAutomaticRetries().disableRedirectHandling().disableCookieManagement();
     }
 

@@ -677,6 +677,9 @@ public class OperationRunner {
             Outcome o = result.getNow(null);
             ObjectNode v = o != null ? (ObjectNode) o.toCloudEvent().get("data") : JSON.createObjectNode();
             v.put("status", status());
+            if (o != null && o.time() != null) { // when it ended: a cancelled or timed-out job may have no end_time
+                v.put("ended_at", o.time().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+            }
             if (o == null) {
                 ObjectNode op = v.putObject("operation");
                 op.put("id", request.id());

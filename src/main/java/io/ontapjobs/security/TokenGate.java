@@ -42,6 +42,8 @@ public final class TokenGate implements ApiGate {
 
     private final ApiTokens tokens;
     private final Set<String> allowedHosts;
+    /** False from {@link #holdUntilReady()} until {@link #ready()}: the port listens before the routes are up. */
+    private volatile boolean ready = true;
 
     /**
      * @param allowedHosts host names the Host header may carry (without port); empty: any when tokens are
@@ -53,9 +55,24 @@ public final class TokenGate implements ApiGate {
                 : allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
+    /** Answers every request 503 with Retry-After until {@link #ready()}: not a misleading 404 while routes start. */
+    public TokenGate holdUntilReady() {
+        ready = false;
+        return this;
+    }
+
+    /** The routes are started: requests go on to them. */
+    public void ready() {
+        ready = true;
+    }
+
     @Override
     public boolean admit(HttpServerRequest request) {
         request.headers().remove(CLIENT_HEADER);
+        if (!ready) {
+            request.response().putHeader("Retry-After", "1");
+            return refuse(request, 503, null, null, "the service is starting; try again in a moment");
+        }
         String path = request.path() == null ? "" : request.path();
         if (OPEN.contains(path)) {
             return true;

@@ -118,15 +118,26 @@ public final class EmbeddedDefaults {
                 hosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, new TokenGate(tokens, hosts));
+        TokenGate gate = new TokenGate(tokens, hosts).holdUntilReady();
+        context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, gate);
         String login = tokens.isEmpty() ? "no login (no ontap.api.tokens.*): loopback only" : "login by bearer token for " + tokens.clientNames();
         boolean tls = props.resolveProperty("ontap.api.tls.keystore").filter(v -> !v.isBlank()).isPresent();
         String port = props.resolveProperty("ontap.api.port").orElse("8080");
         try {
-            // once it listens: its real address, not Camel's summary (which prints 0.0.0.0 whatever the bind address)
-            context.addStartupListener((ctx, alreadyStarted) -> LOG.info("HTTP API on {}://{}:{}/ (the page at /, health at"
-                    + " /observe/health/ready, metrics at /observe/metrics); {}", tls ? "https" : "http",
-                    host.contains(":") ? "[" + host + "]" : host, port, login));
+            // the HTTP server listens before Camel starts the routes: until then 503 + Retry-After, not 404
+            context.addStartupListener(new org.apache.camel.StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                    gate.ready();
+                    // its real address, not Camel's summary (which prints 0.0.0.0 whatever the bind address)
+                    LOG.info("HTTP API on {}://{}:{}/ (the page at /, health at /observe/health/ready, metrics at /observe/metrics); {}",
+                            tls ? "https" : "http", host.contains(":") ? "[" + host + "]" : host, port, login);
+                }
+            });
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -427,19 +438,30 @@ public final class EmbeddedDefaults {
         }
     }
 
-    /** Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. */
+    /**
+     * Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. Each run gives
+     * their ids a fresh suffix (the start time, {@code create-vol1-20261123-071205}): an id seen before is never
+     * triggered again, so with the plain ids a second {@code serve --demo} would replay nothing.
+     */
     static void dropExamples(CamelContext context) {
         Path inbox = Path.of(context.getPropertiesComponent().resolveProperty("ontap.inbox.dir").orElse("inbox"));
+        String suffix = "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.now());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
         try {
             Files.createDirectories(inbox);
             for (Resource r : PluginHelper.getPackageScanResourceResolver(context).findResources("classpath:examples/requests/*.json")) {
                 String name = r.getLocation().substring(r.getLocation().lastIndexOf('/') + 1);
                 Path tmp = inbox.resolve("." + name + ".tmp");
                 try (InputStream in = r.getInputStream()) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    var request = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(in);
+                    if (request.hasNonNull("id")) {
+                        request.put("id", request.get("id").asText() + suffix);
+                    }
+                    Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(request));
                 }
                 Files.move(tmp, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE); // never half a file in the inbox
-                LOG.info("Demo: dropped {} into {}", name, inbox);
+                LOG.info("Demo: dropped {} into {} (ids end in {})", name, inbox, suffix);
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot drop the example requests into " + inbox + ": " + e.getMessage(), e);

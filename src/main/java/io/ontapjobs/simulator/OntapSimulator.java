@@ -71,6 +71,9 @@ public final class OntapSimulator implements AutoCloseable {
     private final SSLContext tls;
 
     private final SimulatorStats stats = new SimulatorStats();
+    /** What clients named themselves as (ONTAP's audit log shows it): distinct "User-Agent | X-Dot-Client-App", bounded. */
+    private final java.util.Set<String> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int MAX_CLIENTS = 100;
     /** One creation order for jobs and records: listings and their paging cursors follow it. */
     private final AtomicLong seq = new AtomicLong();
     private final RecordStore records = new RecordStore(seq);
@@ -223,6 +226,11 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
+    /** The distinct {@code "<User-Agent> | <X-Dot-Client-App>"} pairs of the REST calls seen (at most 100). */
+    public java.util.Set<String> clients() {
+        return java.util.Set.copyOf(clients);
+    }
+
     // ------------------------------------------------------------------ request handling
 
     private void handle(HttpExchange ex) {
@@ -235,6 +243,9 @@ public final class OntapSimulator implements AutoCloseable {
                 return;
             }
             stats.request();
+            if (clients.size() < MAX_CLIENTS) {
+                clients.add(ex.getRequestHeaders().getFirst("User-Agent") + " | " + ex.getRequestHeaders().getFirst("X-Dot-Client-App"));
+            }
             boolean api = path.startsWith("/api/");
             boolean head = method.equals("HEAD");
             boolean truncate = false;

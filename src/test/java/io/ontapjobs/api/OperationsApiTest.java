@@ -138,4 +138,45 @@ class OperationsApiTest {
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(post(api + "/nope/cancel", "").statusCode()).isEqualTo(404);
     }
+
+    /**
+     * The routes' own headers (the component's Ontap*, Camel's) are internal: no answer carries them, whatever the
+     * route, status or what the client sent as headers and query parameters (which Camel turns into headers).
+     */
+    @Test
+    void noAnswerCarriesInternalHeaders() throws Exception {
+        String sneaky = "?OntapStatus=x&CamelHttpResponseCode=299&ontapJobUuid=y";
+        var answers = new java.util.LinkedHashMap<String, HttpResponse<String>>();
+        String request = "{\"id\":\"api-hdr\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r2/transfers\"}";
+        answers.put("submit 202", send("POST", api + sneaky, request, "application/json"));
+        answers.put("submit again 200", send("POST", api + sneaky, request, "application/json"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> get(api + "/api-hdr").at("/jobs/0/state").asText().equals("running"));
+        answers.put("get 200", send("GET", api + "/api-hdr" + sneaky, null, null));
+        answers.put("list 200", send("GET", api + sneaky + "&status=running", null, null));
+        answers.put("pause 409", send("POST", api + "/api-hdr/pause" + sneaky, "", null));
+        answers.put("cancel 200", send("POST", api + "/api-hdr/cancel" + sneaky, "", null));
+        answers.put("control of unknown 404", send("POST", api + "/nope/cancel" + sneaky, "", null));
+        answers.put("get unknown 404", send("GET", api + "/nope" + sneaky, null, null));
+        answers.put("bad action 400", send("POST", api + "/api-hdr/explode" + sneaky, "", null));
+        answers.put("bad json 400", send("POST", api + sneaky, "{", "application/json"));
+        answers.put("form 415", send("POST", api + sneaky, "{}", "application/x-www-form-urlencoded"));
+
+        assertThat(answers.get("submit 202").statusCode()).isEqualTo(202);
+        assertThat(answers.get("cancel 200").statusCode()).as(answers.get("cancel 200").body()).isEqualTo(200);
+        assertThat(answers.get("control of unknown 404").statusCode()).isEqualTo(404);
+        answers.forEach((what, r) -> {
+            assertThat(r.headers().map().keySet()).as(what + " (" + r.statusCode() + ")")
+                    .noneMatch(h -> h.toLowerCase(java.util.Locale.ROOT).startsWith("ontap") || h.toLowerCase(java.util.Locale.ROOT).startsWith("camel"));
+            assertThat(r.headers().firstValue("Content-Type")).as(what).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        });
+    }
+
+    static HttpResponse<String> send(String method, String url, String body, String type) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create(url)).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body)).header("OntapJobUuid", "forged").header("CamelFoo", "forged");
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
 }

@@ -42,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class UiBrowserTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The outcomes table's "took" column. */
+    static final int TOOK = 6;
     static final String MARKUP = "<img src=x id=xss onerror=\\\"document.title='pwned'\\\">";
     @TempDir
     static Path tmp;
@@ -104,6 +106,8 @@ class UiBrowserTest {
     void aJobThatEndsWhileThePageIsOpenMovesFromInFlightToTheOutcomes() throws Exception {
         Path chromium = chromium();
         service.submit("{\"id\":\"ui-sm1\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r1/transfers\"}");
+        // a transfer past its timeout: cancelled, its job without end_time
+        service.submit("{\"id\":\"ui-sm-late-0123456789-with-a-long-id\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r2/transfers\",\"timeout\":\"2s\"}");
         openPage(chromium, service.base + "/ui");
         await().atMost(Duration.ofSeconds(20)).until(() -> page().path("inFlight").toString().contains("ui-sm1"));
 
@@ -121,7 +125,8 @@ class UiBrowserTest {
         JsonNode state = page();
         JsonNode outcome = row(state, "outcomes", "ui-vol1").orElseThrow();
         assertThat(outcome.path("status").asText()).isEqualTo("succeeded");
-        assertThat(outcome.path("cells").toString()).contains("succeeded", "Complete: Successful", jobUuid);
+        assertThat(outcome.path("cells").toString()).contains("succeeded", "Complete: Successful", jobUuid.substring(0, 8));
+        assertThat(outcome.path("titles").toString()).as("the whole UUID on hover").contains(jobUuid);
         assertThat(row(state, "inFlight", "ui-vol1")).isEmpty();
         assertThat(row(state, "inFlight", "ui-sm1")).isPresent();
         assertThat(state.path("connection").asText()).startsWith("updated");
@@ -134,18 +139,29 @@ class UiBrowserTest {
         assertThat(state.path("images").asInt()).isZero();
         assertThat(state.path("title").asText()).isEqualTo("ontap-jobs");
 
+        // at 1,400 px the page does not scroll sideways; a timed-out row says how long it took
+        await().atMost(Duration.ofSeconds(20)).until(() -> row(page(), "outcomes", "ui-sm-late-0123456789-with-a-long-id").isPresent());
+        state = page();
+        JsonNode late = row(state, "outcomes", "ui-sm-late-0123456789-with-a-long-id").orElseThrow();
+        assertThat(late.path("status").asText()).isEqualTo("timed_out");
+        assertThat(late.path("cells").get(TOOK).asText()).as(late.toString()).matches(".*\\d.*");
+        assertThat(state.path("scrollWidth").asInt()).as("no horizontal scroll at 1,400 px: " + state.path("clientWidth"))
+                .isPositive().isLessThanOrEqualTo(state.path("clientWidth").asInt());
+
         // per-cluster counts
         assertThat(state.path("clusters").toString()).contains("default");
         JsonNode cluster = state.path("clusters").get(0).path("cells");
         assertThat(cluster.get(0).asText()).isEqualTo("default");
         assertThat(cluster.get(1).asInt()).as("in flight").isEqualTo(1);
         assertThat(cluster.get(2).asInt()).as("succeeded").isEqualTo(1);
-        assertThat(cluster.get(3).asInt()).as("not succeeded").isEqualTo(1);
+        assertThat(cluster.get(3).asInt()).as("not succeeded").isEqualTo(2);
         // the load on the cluster, from the service's own Prometheus counter: the running transfer is being polled
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             String polls = page().path("clusters").get(0).path("cells").get(6).asText();
             return polls.matches("\\d+") && Integer.parseInt(polls) > 0;
         });
+        // counted by the service over the last 60 s, not by the page since it was opened
+        assertThat(service.get("/observe/metrics").body()).contains("ontap_jobs_requests_last_minute{cluster=\"default\"");
     }
 
     // --- the browser -----------------------------------------------------------------------------------------
@@ -176,7 +192,7 @@ class UiBrowserTest {
         browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--no-default-browser-check", "--disable-extensions", "--user-data-dir=" + profile,
-                "--remote-debugging-port=0", url)
+                "--remote-debugging-port=0", "--window-size=1400,900", url)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Path activePort = profile.resolve("DevToolsActivePort");
         await().atMost(Duration.ofSeconds(30)).failFast("chromium exited; see " + log, () -> !browser.isAlive())
@@ -231,7 +247,7 @@ class UiBrowserTest {
                   }
                   const rows = sel => [...document.querySelectorAll(sel)].map(tr => ({
                     id: tr.getAttribute('data-id'), status: tr.getAttribute('data-status'),
-                    cells: [...tr.cells].map(c => c.textContent)}));
+                    cells: [...tr.cells].map(c => c.textContent), titles: [...tr.cells].map(c => c.title)}));
                   return JSON.stringify({
                     title: document.title,
                     connection: document.getElementById('connection').textContent,
@@ -239,7 +255,8 @@ class UiBrowserTest {
                     inFlight: rows('#in-flight-body tr[data-id]'),
                     outcomes: rows('#outcomes-body tr[data-id]'),
                     xss: document.getElementById('xss') !== null,
-                    images: document.images.length});
+                    images: document.images.length,
+                    scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth});
                 })()""";
         JsonNode answer = send("Runtime.evaluate", JSON.createObjectNode().put("expression", expression).put("returnByValue", true));
         JsonNode value = answer.at("/result/result/value");

@@ -37,4 +37,33 @@ class ValidateCommandTest {
         assertThat(validate(bad.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("ontap-jobs: ").contains("bad.yaml").contains("periodd");
     }
+
+    @Test
+    void aWrongEndpointOptionNamesTheFile() throws Exception {
+        Path bad = tmp.resolve("wrong-option.yaml");
+        Files.writeString(bad, "- route:\n    from:\n      uri: \"direct:x\"\n      steps:\n        - to: \"ontap:default?methd=POST\"\n");
+
+        assertThat(validate(bad.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("ontap-jobs: ").contains("wrong-option.yaml").contains("methd")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void anUnknownClusterIsRefusedNamingFileAndCluster() throws Exception {
+        Path bad = tmp.resolve("elsewhere.yaml");
+        Files.writeString(bad, "- route:\n    from:\n      uri: \"direct:x\"\n      steps:\n        - to: \"ontap:nosuchcluster?method=POST&path=/api/storage/volumes\"\n");
+
+        assertThat(validate(bad.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("ontap-jobs: ").contains("elsewhere.yaml").contains("nosuchcluster");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void countsTheRoutesOfTheFilesGiven() throws Exception {
+        Path one = tmp.resolve("one.yaml");
+        Files.writeString(one, "- route:\n    from:\n      uri: \"direct:one\"\n      steps:\n        - to: \"ontap:default?method=POST&path=/api/storage/volumes\"\n");
+
+        assertThat(validate(one.toString())).as(err.toString()).isZero();
+        assertThat(out.toString().strip()).isEqualTo("ok: 1 route(s) and the configuration are valid");
+    }
 }

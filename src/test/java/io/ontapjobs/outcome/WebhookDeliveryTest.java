@@ -58,7 +58,8 @@ class WebhookDeliveryTest extends CamelTestSupport {
                 accepted.add(Map.of("id", ex.getRequestHeaders().getFirst("webhook-id"),
                         "timestamp", ex.getRequestHeaders().getFirst("webhook-timestamp"),
                         "signature", ex.getRequestHeaders().getFirst("webhook-signature"),
-                        "type", ex.getRequestHeaders().getFirst("Content-Type"), "body", body));
+                        "type", ex.getRequestHeaders().getFirst("Content-Type"), "body", body,
+                        "agent", String.valueOf(ex.getRequestHeaders().getFirst("User-Agent"))));
                 ex.sendResponseHeaders(204, -1);
             }
             ex.close();
@@ -116,6 +117,11 @@ class WebhookDeliveryTest extends CamelTestSupport {
         Map<String, String> got = accepted.get(0);
         assertThat(got.get("id")).isEqualTo("hook-1");
         assertThat(got.get("type")).isEqualTo("application/cloudevents+json");
+        // the product names itself on webhooks and to ONTAP (its audit log shows the User-Agent and X-Dot-Client-App)
+        String product = "ontap-jobs/" + io.ontapjobs.Version.VERSION;
+        assertThat(io.ontapjobs.Version.VERSION).isNotEqualTo("unknown");
+        assertThat(got.get("agent")).isEqualTo(product);
+        assertThat(sim.clients()).containsExactly(product + " | " + product);
         assertThat(JSON.readTree(got.get("body")).get("id").asText()).isEqualTo("hook-1");
         // verified as a receiver would: HMAC-SHA256 over "<id>.<timestamp>.<body>" with the decoded secret
         Mac mac = Mac.getInstance("HmacSHA256");

@@ -33,11 +33,16 @@ class ServeTest {
             assertThat(done.matches(30, TimeUnit.SECONDS)).as("4 request files processed").isTrue();
             org.awaitility.Awaitility.await().until(() -> Files.exists(outcomes) && Files.list(outcomes).count() == 3);
 
+            // each run gives the examples' ids a fresh suffix: -<date>-<time>
             try (Stream<Path> files = Files.list(outcomes)) {
-                assertThat(files.map(p -> p.getFileName().toString()).sorted())
+                assertThat(files.map(p -> p.getFileName().toString().replaceAll("-\\d{8}-\\d{6}\\.json$", ".json")).sorted())
                         .containsExactly("create-vol1.json", "snapmirror-update-dr.json", "snapshot-vol1-nightly.json");
             }
-            var outcome = new ObjectMapper().readTree(outcomes.resolve("create-vol1.json").toFile());
+            Path created;
+            try (Stream<Path> files = Files.list(outcomes)) {
+                created = files.filter(p -> p.getFileName().toString().startsWith("create-vol1-")).findFirst().orElseThrow();
+            }
+            var outcome = new ObjectMapper().readTree(created.toFile());
             assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");
             assertThat(outcome.at("/data/job/state").asText()).isEqualTo("success");
             assertThat(inbox.resolve(".done/create-vol1.json")).doesNotExist(); // moved under its file name
@@ -47,6 +52,10 @@ class ServeTest {
             try (Stream<Path> left = Files.list(inbox)) {
                 assertThat(left.filter(Files::isRegularFile)).isEmpty();
             }
+        }
+        // a second --demo in the same folders replays the examples (new ids), not nothing
+        try (RunningService again = RunningService.in(tmp).demo().property("ontap.simulator.scenarios", "").start()) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.list(outcomes).count() == 6);
         }
     }
 }
