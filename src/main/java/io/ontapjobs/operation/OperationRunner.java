@@ -10,6 +10,7 @@ import io.ontapjobs.ontap.OntapResponse;
 import io.ontapjobs.outcome.Outcome;
 import io.ontapjobs.outcome.OutcomeStatus;
 import io.ontapjobs.policy.Action;
+import io.ontapjobs.policy.Backoff;
 import io.ontapjobs.policy.Decision;
 import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.Observation;
@@ -47,7 +48,8 @@ import org.slf4j.MDC;
 public class OperationRunner {
     private static final Logger LOG = LoggerFactory.getLogger(OperationRunner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration UNREACHABLE_BACKOFF_MAX = Duration.ofSeconds(30);
+    /** Sending a trigger the cluster did not take: 500 ms doubling up to 30 s, no jitter. */
+    private static final Backoff UNREACHABLE_BACKOFF = new Backoff(Duration.ofMillis(500), 2, Duration.ofSeconds(30), 0);
 
     /** Ended operations kept for lookups and duplicate detection (the durable store keeps them all). */
     static final int KEEP = 10_000;
@@ -438,7 +440,7 @@ public class OperationRunner {
 
         /** The cluster did not take the trigger: send it again after a backoff, until the deadline. */
         void retryUnsent(String why) {
-            Duration delay = Duration.ofMillis((long) Math.min(UNREACHABLE_BACKOFF_MAX.toMillis(), 500 * Math.pow(2, Math.min(unreachable++, 10))));
+            Duration delay = UNREACHABLE_BACKOFF.delay(++unreachable);
             if (System.nanoTime() + delay.toNanos() - deadlineNanos >= 0) {
                 end(OutcomeStatus.LOST, "cluster not reachable until the timeout: " + why);
                 return;

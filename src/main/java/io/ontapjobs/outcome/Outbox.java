@@ -2,6 +2,7 @@ package io.ontapjobs.outcome;
 
 import io.ontapjobs.files.FileModes;
 import io.ontapjobs.observe.OntapMetrics;
+import io.ontapjobs.policy.Backoff;
 import io.ontapjobs.store.OperationStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    /** Deliveries that failed in a row: 1 s doubling up to 5 min, no jitter. */
+    private static final Backoff RETRY_BACKOFF = new Backoff(Duration.ofSeconds(1), 2, Duration.ofMinutes(5), 0);
     private static final int BATCH = 200;
 
     private final OperationStore store;
@@ -102,7 +103,7 @@ public class Outbox {
 
     /** 1 s doubling up to 5 min after {@code failures} earlier failures, or longer when the receiver asks. */
     private static long backoffMillis(int failures, Duration retryAfter) {
-        long backoff = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures, 20));
+        long backoff = RETRY_BACKOFF.delay(failures + 1).toMillis();
         return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
     }
 

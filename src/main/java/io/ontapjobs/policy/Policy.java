@@ -14,6 +14,13 @@ import java.util.random.RandomGenerator;
 public record Policy(String name, PollSettings poll, Duration timeout, OnTimeout onTimeout, List<Rule> rules, boolean retryUnsafe,
                      Integer returnTimeout) {
     static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(10);
+    static final double RETRY_JITTER = 0.2;
+    /**
+     * Retry delays are capped after the jitter, at exactly {@link #MAX_RETRY_DELAY}. A nominal delay capped at
+     * MAX_RETRY_DELAY / (1 - jitter) is at least MAX_RETRY_DELAY once jittered, so capping the result again gives
+     * the same delays as the uncapped doubling did, without its overflow.
+     */
+    private static final Duration RETRY_NOMINAL_CAP = Duration.ofMillis(Math.round(MAX_RETRY_DELAY.toMillis() / (1 - RETRY_JITTER)));
 
     /**
      * The first matching rule decides. A retry past its max-attempts becomes a fail.
@@ -33,9 +40,11 @@ public record Policy(String name, PollSettings poll, Duration timeout, OnTimeout
             if (attempt >= rule.maxAttempts()) {
                 return new Decision(Action.FAIL, Duration.ZERO, "gave up after " + attempt + " attempts (" + which + ")", rule);
             }
-            double nominal = rule.backoff().toMillis() * Math.pow(2, attempt - 1);
-            long delay = Math.min(MAX_RETRY_DELAY.toMillis(), Math.round(nominal * (0.8 + 0.4 * random.nextDouble())));
-            return new Decision(Action.RETRY, Duration.ofMillis(delay),
+            Duration delay = new Backoff(rule.backoff(), 2, RETRY_NOMINAL_CAP, RETRY_JITTER).delay(attempt, random);
+            if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
+                delay = MAX_RETRY_DELAY;
+            }
+            return new Decision(Action.RETRY, delay,
                     which + ": retry, attempt " + (attempt + 1) + " of " + rule.maxAttempts(), rule);
         }
         return Decision.NONE;

@@ -7,6 +7,7 @@ import io.ontapjobs.ontap.OntapClient;
 import io.ontapjobs.ontap.OntapError;
 import io.ontapjobs.ontap.OntapResponse;
 import io.ontapjobs.observe.OntapMetrics;
+import io.ontapjobs.policy.Backoff;
 import io.ontapjobs.policy.PollSettings;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -54,7 +55,8 @@ public class JobTracker implements AutoCloseable {
     static final String JOBS = "/api/cluster/jobs";
     private static final Logger LOG = LoggerFactory.getLogger(JobTracker.class);
     private static final Duration TICK = Duration.ofMillis(50);
-    private static final Duration ERROR_BACKOFF_MAX = Duration.ofSeconds(30);
+    /** Polls in a row that failed: 200 ms after the first, doubling up to 30 s, no jitter. */
+    private static final Backoff ERROR_BACKOFF = new Backoff(Duration.ofMillis(200), 2, Duration.ofSeconds(30), 0);
     static final Duration WATERMARK_INTERVAL = Duration.ofMillis(500);
     /** end_time has one-second precision, and jobs are not always recorded in end order. */
     static final Duration WATERMARK_OVERLAP = Duration.ofSeconds(2);
@@ -419,7 +421,7 @@ public class JobTracker implements AutoCloseable {
     /** No usable answer: keep the jobs, poll them later; slow the whole cluster down when it asks us to. */
     private void failed(List<Watched> batch, OntapResponse response, ClusterCallException error) {
         int errors = ++consecutiveErrors;
-        Duration wait = Duration.ofMillis((long) Math.min(ERROR_BACKOFF_MAX.toMillis(), 100 * Math.pow(2, Math.min(errors, 12))));
+        Duration wait = ERROR_BACKOFF.delay(errors);
         if (response != null && response.isBackPressure()) {
             Duration retryAfter = response.retryAfter() != null ? response.retryAfter() : wait;
             quietUntilNanos = System.nanoTime() + retryAfter.toNanos();
