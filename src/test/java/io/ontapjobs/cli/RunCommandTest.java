@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ontapjobs.simulator.Fault;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
+import io.ontapjobs.simulator.junit.OntapSimulatorTest;
 import io.ontapjobs.store.PostgresServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,36 +20,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The one-shot command's contract: outcome JSON on stdout, one clear line for mistakes, an exit code per ending. */
+// one simulator for the class, scenarios, faults and stats reset before each test; jobs kept 1 s, not ONTAP's 300 s
+@OntapSimulatorTest(retention = "1s")
 class RunCommandTest {
     static final String PASSWORD = "netapp1!";
-    static OntapSimulator sim;
+    final OntapSimulator sim;
     @TempDir
     Path tmp;
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
 
-    @BeforeAll
-    static void start() {
-        sim = OntapSimulator.builder().port(0).retention(Duration.ofSeconds(1)).build().start();
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sim.clearScenarios();
-        sim.clearFaults();
-        sim.stats().reset();
+    RunCommandTest(OntapSimulator sim) {
+        this.sim = sim;
     }
 
     private int run(String... extra) throws Exception {

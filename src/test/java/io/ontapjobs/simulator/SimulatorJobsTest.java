@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ontapjobs.simulator.SimClient.Res;
+import io.ontapjobs.simulator.junit.OntapSimulatorTest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,25 +15,19 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+// a fresh simulator per test: these tests count jobs and records, which a reset of rules and stats does not clear
+@OntapSimulatorTest(perMethod = true)
 class SimulatorJobsTest {
     private static final Pattern ONTAP_TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}[+-]\\d{2}:\\d{2}");
 
-    private OntapSimulator sim;
-    private SimClient client;
+    private final OntapSimulator sim;
+    private final SimClient client;
 
-    @BeforeEach
-    void start() {
-        sim = OntapSimulator.builder().port(0).threads(16).build().start();
-        client = new SimClient(sim);
-    }
-
-    @AfterEach
-    void stop() {
-        sim.close();
+    SimulatorJobsTest(OntapSimulator sim) {
+        this.sim = sim;
+        this.client = new SimClient(sim);
     }
 
     private static String enc(String s) {
