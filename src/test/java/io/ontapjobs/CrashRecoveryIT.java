@@ -194,6 +194,15 @@ class CrashRecoveryIT {
 
     /** Every message on the outcomes queue of the service's broker, by outcome id. */
     private Map<String, Integer> drainOutcomesQueue(int expected) throws Exception {
+        // the outbox may deliver to the other sinks before the embedded broker listens on TCP: wait for readiness
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create(api.replace("/api/v1/operations", "/observe/health/ready"))).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
         Map<String, Integer> ids = new HashMap<>();
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + brokerPort, "ontap-client", BROKER_PASSWORD);
              Connection c = factory.createConnection()) {
