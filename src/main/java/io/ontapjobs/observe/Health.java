@@ -143,7 +143,7 @@ public final class Health {
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             builder.detail("cluster", cluster);
-            if (ontap.cluster(cluster).config().simulator()) {
+            if (ontap.clusterConfig(cluster).simulator()) {
                 builder.detail("simulator", "the in-process ONTAP simulator, not a real cluster");
             }
             super.doCall(builder, options);

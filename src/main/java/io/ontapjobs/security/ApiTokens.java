@@ -7,9 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -48,8 +46,6 @@ public final class ApiTokens {
     private ApiTokens(java.util.List<Entry> entries) {
         this.entries = java.util.List.copyOf(entries);
     }
-
-    public static final ApiTokens NONE = new ApiTokens(java.util.List.of());
 
     public boolean isEmpty() {
         return entries.isEmpty();
@@ -163,11 +159,5 @@ public final class ApiTokens {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
-    }
-
-    static Map<String, String> describe(ApiTokens tokens) {
-        Map<String, String> m = new LinkedHashMap<>();
-        tokens.entries.forEach(e -> m.put(e.client().name(), e.client().roles().toString()));
-        return m;
     }
 }

@@ -39,6 +39,7 @@ public final class TokenGate implements ApiGate {
     static final Set<String> OPEN = Set.of("/observe/health", "/observe/health/live", "/observe/health/ready");
     static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
     private static final String REALM = "ontap-jobs";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final ApiTokens tokens;
     private final Set<String> allowedHosts;
@@ -179,7 +180,7 @@ public final class TokenGate implements ApiGate {
         if (challenge != null) {
             response.putHeader("WWW-Authenticate", challenge);
         }
-        var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var body = JSON.createObjectNode();
         body.putObject("error").put("field", field).put("message", message);
         response.end(body.toString());
         return false;

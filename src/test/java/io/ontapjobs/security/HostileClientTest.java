@@ -251,6 +251,23 @@ class HostileClientTest {
     }
 
     @Test
+    void aClusterWithoutAnAllowListRunsNothingFromOutsideAndSaysSoAtStart() throws Exception {
+        var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        try (RunningService closed = RunningService.in(tmp.resolve("no-allow")).property("ontap.clusters.default.allow", "").start()) {
+            HttpResponse<String> r = closed.submit("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}");
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(r.body()).at("/error/message").asText()).contains("ontap.clusters.default.allow");
+        } finally {
+            root.detachAppender(logs);
+        }
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getLevel().toString() + " " + e.getFormattedMessage())
+                .startsWith("WARN Cluster default:").contains("no ontap.clusters.default.allow"));
+    }
+
+    @Test
     void pathsAreSentOnlyWhenPlain() throws Exception {
         long before = triggers();
         for (String path : List.of("/api/../../x", "/api//cluster/jobs/abc", "/api/./storage/volumes", "/api/%63luster/jobs/abc",
