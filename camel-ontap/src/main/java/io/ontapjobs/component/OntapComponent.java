@@ -1,0 +1,278 @@
+package io.ontapjobs.component;
+
+import io.ontapjobs.ontap.ClusterCalls;
+import io.ontapjobs.ontap.ClusterConfig;
+import io.ontapjobs.ontap.OntapClient;
+import io.ontapjobs.operation.Cluster;
+import io.ontapjobs.operation.InMemoryOperationRepository;
+import io.ontapjobs.operation.InvalidRequestException;
+import io.ontapjobs.operation.OperationRepository;
+import io.ontapjobs.outcome.OutcomeListener;
+import io.ontapjobs.operation.OperationRunner;
+import io.ontapjobs.policy.Policies;
+import io.ontapjobs.policy.Policy;
+import io.ontapjobs.policy.Durations;
+import io.ontapjobs.policy.PollSettings;
+import io.ontapjobs.tracker.JobTracker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import io.ontapjobs.metrics.OntapMetrics;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.DefaultComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code ontap:} component: trigger an ONTAP operation, await its job(s) without holding a thread, let the
+ * policy decide, return the outcome. Clusters come from {@code ontap.clusters.<name>.*} properties (or
+ * {@link #addCluster}); policies from {@code ontap.policies.file} (default {@code config/policies.yaml}).
+ */
+@Component("ontap")
+public class OntapComponent extends DefaultComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(OntapComponent.class);
+
+    @Metadata(description = "The policies file (YAML). Defaults to the property ontap.policies.file, else config/policies.yaml when it exists, else the built-in default policy.")
+    private String policiesFile;
+
+    private final Map<String, ClusterConfig> configured = new LinkedHashMap<>();
+    private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
+    private volatile Policies policies;
+    private boolean configurationLoaded;
+    @Metadata(label = "advanced", autowired = true, description = "Where each operation's steps are recorded, so that an"
+            + " id is never triggered twice and a restart takes up unfinished work. Default: in memory (nothing survives the process)")
+    private OperationRepository operationRepository;
+    @Metadata(label = "advanced", autowired = true, description = "What the component counts. Default: the registry's Micrometer"
+            + " MeterRegistry when there is one, else nothing")
+    private OntapMetrics metrics;
+    private OperationRunner runner;
+    private ScheduledExecutorService scheduler;
+    private ExecutorService completions;
+
+    /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
+    public void addCluster(ClusterConfig cluster) {
+        configured.put(cluster.name(), cluster);
+    }
+
+    public String getPoliciesFile() {
+        return policiesFile;
+    }
+
+    public void setPoliciesFile(String policiesFile) {
+        this.policiesFile = policiesFile;
+    }
+
+    public void setPolicies(Policies policies) {
+        this.policies = policies;
+    }
+
+    public OperationRepository getOperationRepository() {
+        return operationRepository;
+    }
+
+    public void setOperationRepository(OperationRepository operationRepository) {
+        this.operationRepository = operationRepository;
+    }
+
+    public OntapMetrics getMetrics() {
+        return metrics;
+    }
+
+    public void setMetrics(OntapMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    public OperationRunner runner() {
+        return runner;
+    }
+
+    /** The cluster by name; its client and tracker are made on first use. */
+    public Cluster cluster(String name) {
+        ClusterConfig config = configured.get(name);
+        if (config == null) {
+            throw new InvalidRequestException("cluster", "unknown cluster '" + name + "' (configured: "
+                    + (configured.isEmpty() ? "none; set ontap.clusters." + name + ".url" : String.join(", ", new TreeMap<>(configured).keySet())) + ")");
+        }
+        return clusters.computeIfAbsent(name, n -> open(config));
+    }
+
+    /**
+     * Refuses a request from an entry point (the API, the inbox, the queue) that the cluster's allow list does not
+     * cover, before anything is stored or sent.
+     *
+     * @throws io.ontapjobs.operation.NotAllowedException naming the method, path and key
+     * @throws InvalidRequestException for an unknown cluster
+     */
+    public void checkAllowed(io.ontapjobs.operation.OperationRequest request) {
+        ClusterConfig config = cluster(request.cluster()).config();
+        if (!config.allow().allows(request.method(), request.path())) {
+            throw new io.ontapjobs.operation.NotAllowedException(request.method() + " " + request.path()
+                    + " is not allowed on cluster '" + config.name() + "' (the operator's list: ontap.clusters."
+                    + config.name() + ".allow)");
+        }
+    }
+
+    /** The names of the loaded policies (after {@link #loadConfiguration()}). */
+    public java.util.Set<String> policyNames() {
+        return policies == null ? java.util.Set.of() : policies.names();
+    }
+
+    public Policy policy(String name) {
+        try {
+            return policies.get(name == null ? "default" : name);
+        } catch (RuntimeException e) {
+            throw new InvalidRequestException("policy", e.getMessage());
+        }
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        OntapEndpoint endpoint = new OntapEndpoint(uri, this);
+        endpoint.setCluster(remaining == null || remaining.isBlank() ? "default" : remaining);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    /**
+     * Reads the clusters and the policies from the configuration, once. Start-up calls it before Camel starts, so
+     * that a mistake is reported as one line naming the file and key rather than as a failed context.
+     *
+     * @throws io.ontapjobs.policy.PolicyException or {@link IllegalArgumentException} naming the mistake
+     */
+    public synchronized void loadConfiguration() throws java.io.IOException {
+        if (configurationLoaded) {
+            return;
+        }
+        for (var e : ClusterSettings.read(getCamelContext().getPropertiesComponent()).entrySet()) {
+            configured.putIfAbsent(e.getKey(), e.getValue());
+        }
+        if (policies == null) {
+            policies = loadPolicies();
+        }
+        configurationLoaded = true;
+    }
+
+    /** How the cluster is configured (no connection is opened). */
+    public ClusterConfig clusterConfig(String name) {
+        ClusterConfig config = configured.get(name);
+        if (config == null) {
+            throw new InvalidRequestException("cluster", "unknown cluster '" + name + "'");
+        }
+        return config;
+    }
+
+    /** The configured cluster names. */
+    public java.util.Set<String> clusterNames() {
+        return java.util.Set.copyOf(configured.keySet());
+    }
+
+    /** Whether any cluster is configured (by properties or {@link #addCluster}). */
+    public boolean hasClusters() {
+        return !configured.isEmpty();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        loadConfiguration();
+        var executors = getCamelContext().getExecutorServiceManager();
+        scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+        completions = executors.newFixedThreadPool(this, "ontap-completion", 2);
+        OntapClient.bindHttpClientConfigurer(getCamelContext());
+        if (operationRepository == null) {
+            operationRepository = new InMemoryOperationRepository();
+        }
+        if (metrics == null) {
+            metrics = OntapMetrics.lookup(getCamelContext());
+        }
+        List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
+        runner = new OperationRunner(this::cluster, this::policy, scheduler, new Random(), operationRepository, listeners, metrics);
+        for (ClusterConfig c : configured.values()) {
+            if (c.insecure()) {
+                LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
+                        + " can read its password and forge its answers", c.name(), c.url().getHost());
+            }
+        }
+        int resumed = runner.resume();
+        if (resumed > 0) {
+            LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
+        }
+    }
+
+    /** {@code ontap.poll.initial|max|multiplier|jitter}: the polling of policies that set no {@code poll}. */
+    private PollSettings defaultPoll() {
+        var props = getCamelContext().getPropertiesComponent();
+        PollSettings d = PollSettings.DEFAULT;
+        try {
+            return new PollSettings(
+                    props.resolveProperty("ontap.poll.initial").map(Durations::parse).orElse(d.initial()),
+                    props.resolveProperty("ontap.poll.max").map(Durations::parse).orElse(d.max()),
+                    props.resolveProperty("ontap.poll.multiplier").map(Double::parseDouble).orElse(d.multiplier()),
+                    props.resolveProperty("ontap.poll.jitter").map(Double::parseDouble).orElse(d.jitter()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ontap.poll.*: " + e.getMessage(), e);
+        }
+    }
+
+    private Policies loadPolicies() throws java.io.IOException {
+        PollSettings poll = defaultPoll();
+        String file = policiesFile != null ? policiesFile
+                : getCamelContext().getPropertiesComponent().resolveProperty("ontap.policies.file").orElse(null);
+        if (file != null && file.startsWith("classpath:")) { // the copy inside the jar
+            String resource = file.substring("classpath:".length());
+            try (var in = getCamelContext().getClassResolver().loadResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalArgumentException("ontap.policies.file: " + file + " not found");
+                }
+                return Policies.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file, poll);
+            }
+        }
+        if (file != null) {
+            return Policies.load(Path.of(file), poll); // a named file must exist: its absence is a mistake worth stopping for
+        }
+        Path standard = Path.of("config/policies.yaml");
+        return Files.isRegularFile(standard) ? Policies.load(standard, poll) : Policies.builtIn(poll);
+    }
+
+    private Cluster open(ClusterConfig config) {
+        try {
+            // our own pool, not one from Camel's manager: its profiles cannot give polls a place ahead of triggers
+            ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
+            OntapClient client = new OntapClient(getCamelContext(), config);
+            JobTracker tracker = new JobTracker(client, scheduler, calls::executeFirst, completions, new Random(),
+                    metrics == null ? OntapMetrics.NONE : metrics);
+            OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;
+            for (String status : List.of("accepted", "triggering", "running")) {
+                m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", status,
+                        () -> runner.count(config.name(), status));
+            }
+            return new Cluster(config, client, tracker, calls);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open cluster " + config.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        for (Cluster c : clusters.values()) {
+            c.tracker().close();
+            c.client().close();
+            getCamelContext().getExecutorServiceManager().shutdown(c.calls());
+        }
+        clusters.clear();
+        if (scheduler != null) {
+            getCamelContext().getExecutorServiceManager().shutdown(scheduler);
+            getCamelContext().getExecutorServiceManager().shutdown(completions);
+        }
+        super.doStop();
+    }
+}

@@ -1,0 +1,33 @@
+package io.ontapjobs.operation;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the runner records each step of an operation, so that an id is never triggered twice and a restart can take
+ * up what was left unfinished. The component uses the single {@code OperationRepository} bean of the registry, else
+ * {@link InMemoryOperationRepository} (nothing survives the process). The service binds its database store.
+ *
+ * <p>Each method is called from the runner's threads and must be safe for concurrent use. A method that cannot record
+ * the step throws: the runner then ends the operation (before a trigger) or logs and carries on (after it).
+ */
+public interface OperationRepository {
+
+    /** Records a request before anything is sent. @return false when the id is known already (nothing changes then) */
+    boolean insert(String id, String cluster, String requestJson, Instant acceptedAt);
+
+    /** Before a trigger is sent: if the process dies now, the trigger may or may not have reached the cluster. */
+    void triggering(String id, int attempt);
+
+    /** As soon as the cluster answered with job(s): {@code jobsJson} is a JSON array of UUIDs. */
+    void running(String id, int attempts, String jobsJson);
+
+    /** Records the outcome (CloudEvents JSON). {@code status} is the outcome's word (succeeded, failed, ...). */
+    void end(String id, String status, String outcomeJson);
+
+    Optional<StoredOperation> find(String id);
+
+    /** Operations not ended (accepted, triggering, running), oldest first: what a restart takes up. */
+    List<StoredOperation> unfinished();
+}

@@ -1,0 +1,367 @@
+package io.ontapjobs.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import io.ontapjobs.operation.OperationRepository;
+import io.ontapjobs.operation.StoredOperation;
+import org.flywaydb.core.Flyway;
+
+/**
+ * Durable operation state and the outcome outbox, in a real database: H2 in file mode under
+ * {@code ontap.state.dir} by default, or H2 or PostgreSQL at a JDBC URL. The schema is created and migrated by Flyway.
+ *
+ * <p>An operation is inserted before it is triggered (its id is the primary key: a second insert of the same id
+ * fails, so nothing is triggered twice), marked {@code triggering} before each attempt, {@code running} with its
+ * job UUIDs as soon as the cluster answers, and ended with its outcome in the same transaction that queues one
+ * delivery per sink.
+ */
+public final class OperationStore implements AutoCloseable {
+    public static final List<String> UNFINISHED = List.of("accepted", "triggering", "running");
+    /** The embedded database's base name: {@code <dir>/ontap-jobs.mv.db} (and H2's trace or lock files beside it). */
+    public static final String EMBEDDED_NAME = "ontap-jobs";
+
+    private final HikariDataSource dataSource;
+    private final Dialect dialect;
+
+    /** The SQL that differs between the databases supported: the schema's migrations and the upserts. */
+    enum Dialect {
+        // H2's migrations stay where they were first released: existing databases' Flyway checksums must still match
+        H2("classpath:db/migration",
+                "MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)",
+                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)"),
+        // ON CONFLICT rather than MERGE: PostgreSQL has MERGE only from 15 on
+        POSTGRESQL("classpath:db/postgresql",
+                "INSERT INTO delivery (outcome_id, sink, next_attempt_at) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (outcome_id, sink) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at",
+                "INSERT INTO heartbeat (id, beat_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at");
+
+        final String migrations;
+        final String queueDelivery;
+        final String beat;
+
+        Dialect(String migrations, String queueDelivery, String beat) {
+            this.migrations = migrations;
+            this.queueDelivery = queueDelivery;
+            this.beat = beat;
+        }
+
+        static Dialect of(String databaseProductName) {
+            return switch (databaseProductName) {
+                case "H2" -> H2;
+                case "PostgreSQL" -> POSTGRESQL;
+                default -> throw new IllegalArgumentException(databaseProductName + " is not supported (H2 or PostgreSQL)");
+            };
+        }
+    }
+
+    private OperationStore(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+        try {
+            try (Connection c = dataSource.getConnection()) {
+                this.dialect = Dialect.of(c.getMetaData().getDatabaseProductName());
+            }
+            Flyway.configure().dataSource(dataSource).locations(dialect.migrations).load().migrate();
+        } catch (SQLException | RuntimeException e) {
+            dataSource.close();
+            throw new StoreException("cannot open the store", e);
+        }
+    }
+
+    /**
+     * The store the configuration asks for: {@code ontap.state.jdbc-url} (with {@code .user}, {@code .password}), else
+     * H2 in {@code ontap.state.dir} (made private: request bodies are stored in plain text), else none (null).
+     */
+    public static OperationStore configured(java.util.function.Function<String, Optional<String>> property) {
+        Optional<String> url = property.apply("ontap.state.jdbc-url").filter(u -> !u.isBlank());
+        if (url.isPresent()) {
+            return open(url.get(), property.apply("ontap.state.user").orElse(""), property.apply("ontap.state.password").orElse(""));
+        }
+        Optional<String> dir = property.apply("ontap.state.dir").filter(d -> !d.isBlank());
+        if (dir.isEmpty()) {
+            return null;
+        }
+        Path state = Path.of(dir.get());
+        io.ontapjobs.files.FileModes.privateDirectory(state, "State directory");
+        OperationStore embedded = embedded(state);
+        // H2 makes its files under the umask: 0600 for those present now; the 0700 folder keeps others away from
+        // them meanwhile and from any it makes later (a trace file)
+        io.ontapjobs.files.FileModes.tightenFiles(state, EMBEDDED_NAME + ".*");
+        return embedded;
+    }
+
+    /** The embedded default: an H2 database file in {@code dir}. */
+    public static OperationStore embedded(Path dir) {
+        // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed process loses no recorded step
+        return open("jdbc:h2:file:" + dir.toAbsolutePath().resolve(EMBEDDED_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "", true);
+    }
+
+    /**
+     * A database at a JDBC URL (H2 or PostgreSQL); fails at once if it cannot be reached or logged into. Neither the
+     * URL nor the password is put into an exception: drivers' own messages name the host and user, not the password.
+     */
+    public static OperationStore open(String jdbcUrl, String user, String password) {
+        return open(jdbcUrl, user, password, false);
+    }
+
+    private static OperationStore open(String jdbcUrl, String user, String password, boolean inProcess) {
+        HikariConfig config = new HikariConfig();
+        if (inProcess) {
+            // no server to drop a connection, and retiring the last one would close and reopen the database file
+            config.setMaxLifetime(0);
+        }
+        config.setPoolName("ontap-store");
+        config.setJdbcUrl(jdbcUrl);
+        // blank is "not given": credentials in the URL itself (PostgreSQL's ?user=&password=) then apply
+        config.setUsername(user == null || user.isBlank() ? null : user);
+        config.setPassword(password == null || password.isEmpty() ? null : password);
+        config.setMaximumPoolSize(10);
+        config.setMinimumIdle(1); // a few statements per operation step: no need to hold ten connections open
+        try {
+            DriverManager.getDriver(jdbcUrl);
+        } catch (SQLException e) {
+            throw new StoreException("no JDBC driver for this URL (H2 and PostgreSQL are supported)", e);
+        }
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(config); // connects once here (Hikari's fail-fast start)
+        } catch (RuntimeException e) {
+            // the driver's message says what went wrong (refused, authentication failed), never the password;
+            // its cause may say more (PostgreSQL: "The connection attempt failed." for an unknown host)
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Throwable root = cause;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String why = root == cause ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+            throw new StoreException("cannot connect to the store", new SQLException(cause.getMessage() + why, cause));
+        }
+        return new OperationStore(dataSource);
+    }
+
+    /**
+     * The component's view of this store: each step recorded here, and an ended operation's outcome queued for
+     * {@code sinks} in the same transaction (the outbox).
+     */
+    public OperationRepository repository(List<String> sinks) {
+        List<String> to = List.copyOf(sinks);
+        OperationStore store = this;
+        return new OperationRepository() {
+            @Override
+            public boolean insert(String id, String cluster, String requestJson, Instant acceptedAt) {
+                return store.insert(id, cluster, requestJson, acceptedAt);
+            }
+
+            @Override
+            public void triggering(String id, int attempt) {
+                store.triggering(id, attempt);
+            }
+
+            @Override
+            public void running(String id, int attempts, String jobsJson) {
+                store.running(id, attempts, jobsJson);
+            }
+
+            @Override
+            public void end(String id, String status, String outcomeJson) {
+                store.end(id, status, outcomeJson, to);
+            }
+
+            @Override
+            public Optional<StoredOperation> find(String id) {
+                return store.find(id);
+            }
+
+            @Override
+            public List<StoredOperation> unfinished() {
+                return store.unfinished();
+            }
+        };
+    }
+
+    /** A delivery that is due; {@code firstAttempt} is when it was queued (the outcome's end). */
+    public record Delivery(String outcomeId, String sink, int attempts, String outcome, Instant queuedAt) {
+    }
+
+    /** @return false when an operation with this id exists already (nothing is written then) */
+    public boolean insert(String id, String cluster, String requestJson, Instant now) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, 'accepted', ?, ?)")) {
+            s.setString(1, id);
+            s.setString(2, cluster);
+            s.setString(3, requestJson);
+            s.setTimestamp(4, Timestamp.from(now));
+            s.setTimestamp(5, Timestamp.from(now));
+            s.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) { // unique violation: seen before
+                return false;
+            }
+            throw new StoreException("cannot record operation " + id, e);
+        }
+    }
+
+    /** Before a trigger is sent: if the process dies now, the trigger may or may not have reached the cluster. */
+    public void triggering(String id, int attempt) {
+        update("UPDATE operation SET status = 'triggering', attempts = ?, updated_at = ? WHERE id = ?", attempt, Timestamp.from(Instant.now()), id);
+    }
+
+    /** As soon as the cluster answered with job(s). */
+    public void running(String id, int attempts, String jobsJson) {
+        update("UPDATE operation SET status = 'running', attempts = ?, jobs = ?, updated_at = ? WHERE id = ?",
+                attempts, jobsJson, Timestamp.from(Instant.now()), id);
+    }
+
+    /** Ends the operation and queues its outcome for every sink, in one transaction (the outbox). */
+    public void end(String id, String status, String outcomeJson, List<String> sinks) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement("UPDATE operation SET status = ?, outcome = ?, updated_at = ? WHERE id = ?");
+                 PreparedStatement d = c.prepareStatement(dialect.queueDelivery)) {
+                Timestamp now = Timestamp.from(Instant.now());
+                s.setString(1, status);
+                s.setString(2, outcomeJson);
+                s.setTimestamp(3, now);
+                s.setString(4, id);
+                s.executeUpdate();
+                for (String sink : sinks) {
+                    d.setString(1, id);
+                    d.setString(2, sink);
+                    d.setTimestamp(3, now);
+                    d.addBatch();
+                }
+                d.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot end operation " + id, e);
+        }
+    }
+
+    public Optional<StoredOperation> find(String id) {
+        List<StoredOperation> found = query("SELECT * FROM operation WHERE id = ?", id);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** Operations a previous run left unfinished, oldest first. */
+    public List<StoredOperation> unfinished() {
+        return query("SELECT * FROM operation WHERE status IN ('accepted', 'triggering', 'running') ORDER BY accepted_at");
+    }
+
+    /** Deliveries to {@code sink} that are due at {@code now}, oldest first, at most {@code limit}. */
+    public List<Delivery> due(Instant now, int limit, String sink) {
+        List<Delivery> due = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d JOIN operation o ON o.id = d.outcome_id "
+                     + "WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
+            s.setString(1, sink);
+            s.setTimestamp(2, Timestamp.from(now));
+            s.setInt(3, limit);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    due.add(new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant()));
+                }
+            }
+            return due;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    public void delivered(String outcomeId, String sink) {
+        finished(outcomeId, sink, "delivered", null);
+    }
+
+    /** Done with this delivery without success: refused by the sink, or dead-lettered; the reason is kept. */
+    public void finished(String outcomeId, String sink, String result, String error) {
+        update("UPDATE delivery SET delivered_at = ?, attempts = attempts + 1, result = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                Timestamp.from(Instant.now()), result, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error,
+                outcomeId, sink);
+    }
+
+    /** The result of a delivery: delivered, refused, dead-lettered, or null while pending. */
+    public Optional<String> deliveryResult(String outcomeId, String sink) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT result FROM delivery WHERE outcome_id = ? AND sink = ?")) {
+            s.setString(1, outcomeId);
+            s.setString(2, sink);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.ofNullable(r.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    public void failed(String outcomeId, String sink, Instant nextAttempt, String error) {
+        update("UPDATE delivery SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                Timestamp.from(nextAttempt), error.length() > 2000 ? error.substring(0, 2000) : error, outcomeId, sink);
+    }
+
+    /** Deliveries not yet acknowledged, per sink (for health and metrics). */
+    public long pending(String sink) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NULL AND sink = ?")) {
+            s.setString(1, sink);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    /** Writes one row: the store is writable. */
+    public void heartbeat() {
+        update(dialect.beat, Timestamp.from(Instant.now()));
+    }
+
+    private void update(String sql, Object... args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot update the store", e);
+        }
+    }
+
+    private List<StoredOperation> query(String sql, Object... args) {
+        List<StoredOperation> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                s.setObject(i + 1, args[i]);
+            }
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new StoredOperation(r.getString("id"), r.getString("cluster"), r.getString("request"), r.getString("status"),
+                            r.getInt("attempts"), r.getString("jobs"), r.getTimestamp("accepted_at").toInstant(), r.getString("outcome")));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the store", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

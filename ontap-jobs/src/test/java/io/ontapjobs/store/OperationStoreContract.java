@@ -1,0 +1,190 @@
+package io.ontapjobs.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ontapjobs.store.OperationStore.Delivery;
+import io.ontapjobs.operation.StoredOperation;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the store promises, whatever the database: each database's test runs all of it through the public API. */
+abstract class OperationStoreContract {
+    static final String JOBS = "[\"1cd8a442-86d1-11e0-ae1c-123478563412\"]";
+    static final String OUTCOME = "{\"type\":\"ontap.operation.succeeded\",\"data\":{\"status\":\"succeeded\"}}";
+    OperationStore store;
+
+    /** A store on a new, empty database. */
+    abstract OperationStore openNew();
+
+    /** The same database again, as a restarted process opens it. */
+    abstract OperationStore reopen();
+
+    /** A connection of its own, to see what the store wrote. */
+    abstract Connection connect() throws SQLException;
+
+    @BeforeEach
+    void open() {
+        store = openNew();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void recordsAnOperationFromAcceptedToItsOutcome() {
+        Instant accepted = Instant.parse("2026-03-01T10:15:30.123456Z");
+
+        assertThat(store.insert("op-1", "c1", "{\"path\":\"/api/storage/volumes\"}", accepted)).isTrue();
+        StoredOperation stored = store.find("op-1").orElseThrow();
+        assertThat(stored.status()).isEqualTo("accepted");
+        assertThat(stored.cluster()).isEqualTo("c1");
+        assertThat(stored.request()).isEqualTo("{\"path\":\"/api/storage/volumes\"}");
+        assertThat(stored.acceptedAt()).isEqualTo(accepted);
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.jobs()).isNull();
+
+        store.triggering("op-1", 1);
+        assertThat(store.find("op-1").orElseThrow().status()).isEqualTo("triggering");
+        store.running("op-1", 1, JOBS);
+        StoredOperation running = store.find("op-1").orElseThrow();
+        assertThat(running.status()).isEqualTo("running");
+        assertThat(running.attempts()).isEqualTo(1);
+        assertThat(running.jobs()).isEqualTo(JOBS);
+        assertThat(store.unfinished()).extracting(StoredOperation::id).containsExactly("op-1");
+
+        store.end("op-1", "succeeded", OUTCOME, List.of("file", "webhook-1"));
+
+        StoredOperation ended = store.find("op-1").orElseThrow();
+        assertThat(ended.status()).isEqualTo("succeeded");
+        assertThat(ended.outcome()).isEqualTo(OUTCOME);
+        assertThat(ended.jobs()).isEqualTo(JOBS);
+        assertThat(store.unfinished()).isEmpty();
+        assertThat(store.find("unknown")).isEmpty();
+    }
+
+    @Test
+    void theOutcomeIsQueuedForEverySinkAndAcknowledgedPerSink() {
+        store.insert("op-2", "c1", "{}", Instant.now());
+        store.end("op-2", "succeeded", OUTCOME, List.of("file", "webhook-1"));
+
+        List<Delivery> due = new java.util.ArrayList<>(store.due(Instant.now().plusSeconds(1), 10, "file"));
+        due.addAll(store.due(Instant.now().plusSeconds(1), 10, "webhook-1"));
+        assertThat(due).extracting(Delivery::sink).containsExactlyInAnyOrder("file", "webhook-1");
+        assertThat(due).allSatisfy(d -> {
+            assertThat(d.outcomeId()).isEqualTo("op-2");
+            assertThat(d.outcome()).isEqualTo(OUTCOME);
+            assertThat(d.attempts()).isZero();
+        });
+        assertThat(store.pending("file")).isEqualTo(1);
+        assertThat(store.deliveryResult("op-2", "file")).isEmpty();
+
+        store.delivered("op-2", "file");
+        assertThat(store.deliveryResult("op-2", "file")).contains("delivered");
+        assertThat(store.pending("file")).isZero();
+        assertThat(store.pending("webhook-1")).isEqualTo(1);
+
+        Instant later = Instant.now().plusSeconds(3600);
+        store.failed("op-2", "webhook-1", later, "HTTP 503");
+        assertThat(store.due(Instant.now().plusSeconds(1), 10, "file")).isEmpty();
+        assertThat(store.due(Instant.now().plusSeconds(1), 10, "webhook-1")).as("backing off").isEmpty();
+        assertThat(store.due(later.plusSeconds(1), 10, "file")).isEmpty();
+        assertThat(store.due(later.plusSeconds(1), 10, "webhook-1")).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
+
+        store.finished("op-2", "webhook-1", "refused", "HTTP 400");
+        assertThat(store.deliveryResult("op-2", "webhook-1")).contains("refused");
+        assertThat(store.pending("webhook-1")).isZero();
+        assertThat(store.due(later.plusSeconds(2), 10, "webhook-1")).isEmpty();
+    }
+
+    @Test
+    void dueDeliveriesComeOldestFirstAndAtMostTheLimit() {
+        Instant t0 = Instant.now();
+        for (String id : List.of("a", "b", "c")) {
+            store.insert(id, "c1", "{}", t0);
+            store.end(id, "succeeded", OUTCOME, List.of("file"));
+        }
+        store.failed("a", "file", t0.plusSeconds(3), "x");
+        store.failed("b", "file", t0.plusSeconds(1), "x");
+        store.failed("c", "file", t0.plusSeconds(2), "x");
+
+        assertThat(store.due(t0.plusSeconds(10), 2, "file")).extracting(Delivery::outcomeId).containsExactly("b", "c");
+        assertThat(store.due(t0.plusSeconds(10), 2, "webhook-1")).as("another sink's").isEmpty();
+    }
+
+    @Test
+    void endingAgainQueuesNoSecondDelivery() throws Exception {
+        store.insert("op-3", "c1", "{}", Instant.now());
+        store.end("op-3", "succeeded", OUTCOME, List.of("file"));
+        store.delivered("op-3", "file");
+
+        store.end("op-3", "succeeded", OUTCOME, List.of("file")); // a resumed run ending it once more
+
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE outcome_id = 'op-3'")).isEqualTo(1);
+        assertThat(store.deliveryResult("op-3", "file")).contains("delivered");
+        assertThat(store.pending("file")).isZero();
+    }
+
+    @Test
+    void aDuplicateRequestIdIsNotAcceptedTwice() throws Exception {
+        assertThat(store.insert("op-4", "c1", "{\"first\":true}", Instant.now())).isTrue();
+
+        assertThat(store.insert("op-4", "c2", "{\"second\":true}", Instant.now())).isFalse();
+
+        assertThat(store.find("op-4").orElseThrow().cluster()).isEqualTo("c1");
+        assertThat(count("SELECT COUNT(*) FROM operation")).isEqualTo(1);
+    }
+
+    @Test
+    void reopeningKeepsTheStateAndMigratesNothingAgain() throws Exception {
+        store.insert("op-5", "c1", "{}", Instant.now());
+        store.running("op-5", 1, JOBS);
+        List<String> history = history();
+        assertThat(history).hasSize(4).allMatch(h -> h.endsWith(" true"));
+        store.close();
+
+        store = reopen();
+
+        assertThat(history()).isEqualTo(history);
+        assertThat(store.unfinished()).singleElement().satisfies(s -> {
+            assertThat(s.id()).isEqualTo("op-5");
+            assertThat(s.jobs()).isEqualTo(JOBS);
+        });
+    }
+
+    @Test
+    void theHeartbeatRewritesOneRow() throws Exception {
+        store.heartbeat();
+        store.heartbeat();
+
+        assertThat(count("SELECT COUNT(*) FROM heartbeat")).isEqualTo(1);
+    }
+
+    /** Flyway's record of the migrations applied: version, checksum, success (not its own schema-creation row). */
+    List<String> history() throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT \"version\", \"checksum\", \"success\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"")) {
+            while (r.next()) {
+                rows.add(r.getString(1) + " " + r.getInt(2) + " " + r.getBoolean(3));
+            }
+        }
+        return rows;
+    }
+
+    long count(String sql) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+}
