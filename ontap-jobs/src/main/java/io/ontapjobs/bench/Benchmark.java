@@ -159,6 +159,7 @@ public final class Benchmark {
             if (stateDir != null) {
                 context.getPropertiesComponent().addInitialProperty("ontap.state.dir", stateDir.toString());
                 context.getPropertiesComponent().addInitialProperty("ontap.outcomes.dir", stateDir.resolve("outcomes").toString());
+                new io.ontapjobs.service.OutcomeDelivery().configure(context); // the service's store and outbox
             }
             context.start();
             long start = System.nanoTime();

@@ -1,9 +1,10 @@
 package io.ontapjobs.cli;
 
-import io.ontapjobs.policy.Durations;
 import io.ontapjobs.simulator.OntapSimulator;
-import io.ontapjobs.simulator.ScenarioFile;
+import io.ontapjobs.simulator.SimulatorMain;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -33,36 +34,26 @@ public class SimulatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var builder = OntapSimulator.builder().port(port).bindAddress(bind).username(user);
+        // the simulator module's own entry point does the work: one set of rules for both ways of starting it
+        List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--bind", bind, "--user", user, "--retention", retention));
         if (passwordEnv != null) {
-            String password = System.getenv(passwordEnv);
-            if (password == null || password.isEmpty()) {
-                throw new Main.UsageError("--password-env: the environment variable " + passwordEnv + " is not set");
-            }
-            builder.password(password);
-        }
-        try {
-            builder.retention(Durations.parse(retention));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageError("--retention: " + e.getMessage());
+            args.addAll(List.of("--password-env", passwordEnv));
         }
         if (tlsKeystore != null) {
-            String storePassword = tlsKeystorePasswordEnv == null ? "" : System.getenv(tlsKeystorePasswordEnv);
-            try {
-                builder.tls(tlsKeystore, storePassword == null ? new char[0] : storePassword.toCharArray());
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageError("--tls-keystore: " + e.getMessage());
-            }
+            args.addAll(List.of("--tls-keystore", tlsKeystore.toString()));
+        }
+        if (tlsKeystorePasswordEnv != null) {
+            args.addAll(List.of("--tls-keystore-password-env", tlsKeystorePasswordEnv));
         }
         if (scenarios != null) {
-            try {
-                builder.scenarioFile(ScenarioFile.load(scenarios));
-            } catch (RuntimeException e) {
-                throw new Main.UsageError(e.getMessage());
-            }
+            args.addAll(List.of("--scenarios", scenarios.toString()));
         }
-        OntapSimulator simulator = builder.build().start();
-        System.err.println("ONTAP simulator listening on " + simulator.baseUrl() + " (user " + user + "); Ctrl-C stops it");
+        OntapSimulator simulator;
+        try {
+            simulator = SimulatorMain.start(args.toArray(String[]::new), System::getenv);
+        } catch (SimulatorMain.UsageException e) {
+            throw new Main.UsageError(e.getMessage());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             simulator.close();

@@ -103,6 +103,9 @@ class WebhookDeliveryTest extends CamelTestSupport {
         OntapComponent ontap = new OntapComponent();
         ontap.addCluster(ClusterConfig.of("default", sim.baseUrl(), "admin", "netapp1!"));
         context.addComponent("ontap", ontap);
+        // the service's store and outbox, configured from the properties above (read now, before the context starts)
+        context.getPropertiesComponent().setOverrideProperties(useOverridePropertiesWithPropertiesComponent());
+        new io.ontapjobs.service.OutcomeDelivery().configure(context);
         return context;
     }
 
