@@ -2,13 +2,16 @@
 # (Docker engines are not available on the project's build machines: this file is kept in step with the README.)
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# the service and the two modules it is built on (not examples/spring-boot): target/ontap-jobs.jar at the top
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
-COPY src src
+COPY camel-ontap camel-ontap
+COPY ontap-simulator ontap-simulator
+COPY ontap-jobs ontap-jobs
+COPY examples/spring-boot/pom.xml examples/spring-boot/pom.xml
 COPY config config
 COPY routes routes
-COPY examples examples
-RUN mvn -B -q package -DskipTests
+COPY examples/requests examples/requests
+RUN mvn -B -q package -DskipTests -pl ontap-jobs -am
 
 FROM eclipse-temurin:17-jre
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
