@@ -4,6 +4,7 @@ import io.ontapjobs.ontap.ClusterCalls;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.ontap.OntapClient;
 import io.ontapjobs.operation.Cluster;
+import io.ontapjobs.operation.ClusterOwnership;
 import io.ontapjobs.operation.InMemoryOperationRepository;
 import io.ontapjobs.operation.InvalidRequestException;
 import io.ontapjobs.operation.OperationRepository;
@@ -196,13 +197,18 @@ public class OntapComponent extends DefaultComponent {
         }
         List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
         runner = new OperationRunner(this::cluster, this::policy, scheduler, new Random(), operationRepository, listeners, metrics);
+        // several processes on one repository: the one that grants ownership takes work up, cluster by cluster
+        ClusterOwnership ownership = getCamelContext().getRegistry().findSingleByType(ClusterOwnership.class);
+        if (ownership != null) {
+            runner.ownership(ownership);
+        }
         for (ClusterConfig c : configured.values()) {
             if (c.insecure()) {
                 LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
                         + " can read its password and forge its answers", c.name(), c.url().getHost());
             }
         }
-        int resumed = runner.resume();
+        int resumed = ownership == null ? runner.resume() : 0;
         if (resumed > 0) {
             LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
         }

@@ -10,7 +10,8 @@ import java.util.Optional;
  * {@link InMemoryOperationRepository} (nothing survives the process). The service binds its database store.
  *
  * <p>Each method is called from the runner's threads and must be safe for concurrent use. A method that cannot record
- * the step throws: the runner then ends the operation (before a trigger) or logs and carries on (after it).
+ * the step throws: the runner then ends the operation (before a trigger) or logs and carries on (after it), except
+ * for {@link OwnershipLostException}: then the runner drops the operation without ending it (another process has it).
  */
 public interface OperationRepository {
 
@@ -30,4 +31,14 @@ public interface OperationRepository {
 
     /** Operations not ended (accepted, triggering, running), oldest first: what a restart takes up. */
     List<StoredOperation> unfinished();
+
+    /** Operations of one cluster not ended, oldest first: what a process that gains the cluster takes up. */
+    default List<StoredOperation> unfinished(String cluster) {
+        return unfinished().stream().filter(o -> o.cluster().equals(cluster)).toList();
+    }
+
+    /** Operations of one cluster recorded and not yet sent, oldest first: what its owner picks up as they come. */
+    default List<StoredOperation> accepted(String cluster) {
+        return unfinished(cluster).stream().filter(o -> o.status().equals("accepted")).toList();
+    }
 }

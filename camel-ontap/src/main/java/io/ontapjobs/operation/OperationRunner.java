@@ -61,6 +61,9 @@ public class OperationRunner {
     private final Function<String, Policy> policies;
     private final ScheduledExecutorService scheduler;
     private final RandomGenerator random;
+    private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
+    /** Ids being recorded by {@link #accept} and not yet in {@link #runs}: not to be picked up from the store meanwhile. */
+    private final java.util.Set<String> accepting = ConcurrentHashMap.newKeySet();
 
     /**
      * @param clusters a cluster by name; throws {@link InvalidRequestException} for an unknown one
@@ -88,6 +91,14 @@ public class OperationRunner {
     }
 
     /**
+     * Which clusters this process runs operations on (default: all). Requests of other clusters are recorded only,
+     * and {@link #run} awaits their outcome through {@link ClusterOwnership#outcome}.
+     */
+    public void ownership(ClusterOwnership ownership) {
+        this.ownership = java.util.Objects.requireNonNull(ownership, "ownership");
+    }
+
+    /**
      * Starts the operation; the future completes with its outcome, never exceptionally for what the cluster did.
      *
      * @throws InvalidRequestException for an unknown cluster or policy, before anything is sent
@@ -100,6 +111,9 @@ public class OperationRunner {
         }
         if (run == null) { // ended in an earlier run of the service: its outcome stands
             String stored = repository.find(request.id()).map(StoredOperation::outcome).orElse(null);
+            if (stored == null && ownership != ClusterOwnership.EVERYTHING) {
+                return ownership.outcome(request.id()); // recorded; its cluster's owner runs it
+            }
             if (stored == null) {
                 throw new InvalidRequestException("id", "operation '" + request.id() + "' exists and has not ended");
             }
@@ -127,10 +141,19 @@ public class OperationRunner {
             return false;
         }
         Run run = new Run(request, clusters.apply(request.cluster()), policies.apply(request.policy()), Instant.now());
-        if (!repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt)) {
-            return false; // recorded before, by this process or an earlier one: never triggered twice
+        if (!ownership.owns(request.cluster())) {
+            return repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt); // the owner picks it up
         }
-        boolean fresh = runs.putIfAbsent(request.id(), run) == null;
+        boolean fresh;
+        accepting.add(request.id());
+        try {
+            if (!repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt)) {
+                return false; // recorded before, by this process or an earlier one: never triggered twice
+            }
+            fresh = runs.putIfAbsent(request.id(), run) == null;
+        } finally {
+            accepting.remove(request.id());
+        }
         if (fresh) {
             run.withMdc(null, () -> LOG.info("Accepted {} {} on cluster {}{}", request.method(), request.path(), request.cluster(),
                     request.requestedBy() == null ? "" : " (requested by " + request.requestedBy() + ")"));
@@ -148,9 +171,51 @@ public class OperationRunner {
      * @return how many operations were resumed
      */
     public int resume() {
+        return takeUp(repository.unfinished());
+    }
+
+    /**
+     * Takes up the unfinished operations of a cluster this process has just been given (another process ran them
+     * before, or recorded them), as {@link #resume} does at start.
+     *
+     * @return how many operations were taken up
+     */
+    public int takeUp(String cluster) {
+        return takeUp(repository.unfinished(cluster));
+    }
+
+    /**
+     * Starts the operations of an owned cluster that other processes recorded since the last call (or that were
+     * recorded here before this process owned the cluster).
+     *
+     * @return how many operations were started
+     */
+    public int pickUp(String cluster) {
+        return takeUp(repository.accepted(cluster));
+    }
+
+    /**
+     * Drops the in-memory work of a cluster this process no longer owns, without ending anything: the jobs are no
+     * longer polled here, and whoever waits for one of its operations gets the outcome its new owner records.
+     *
+     * @return how many operations were dropped
+     */
+    public int release(String cluster) {
+        int dropped = 0;
+        for (Run run : runs.values()) {
+            if (run.cluster.name().equals(cluster) && !run.result.isDone()) {
+                run.abandon("cluster " + cluster + " is no longer owned here");
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private int takeUp(List<StoredOperation> stored) {
         int resumed = 0;
-        for (StoredOperation s : repository.unfinished()) {
-            if (runs.containsKey(s.id())) {
+        for (StoredOperation s : stored) {
+            // accepting first: an id leaves it only once it is in runs
+            if (accepting.contains(s.id()) || runs.containsKey(s.id())) {
                 continue;
             }
             OperationRequest request = OperationRequest.fromStored(s.request());
@@ -161,7 +226,9 @@ public class OperationRunner {
                 LOG.error("Operation {} cannot be resumed: {}", s.id(), e.getMessage());
                 continue;
             }
-            runs.put(s.id(), run);
+            if (runs.putIfAbsent(s.id(), run) != null) {
+                continue; // accepted here meanwhile
+            }
             run.started.set(true);
             run.startedAt = Instant.now();
             run.attempts = s.attempts();
@@ -333,6 +400,8 @@ public class OperationRunner {
         long unreachableSinceNanos;
         Integer httpStatus;
         volatile ObjectNode cancel;
+        /** Dropped without an end (see {@link #abandon}): no step of it runs any more. */
+        volatile boolean abandoned;
 
         Run(OperationRequest request, Cluster cluster, Policy policy, Instant acceptedAt) {
             this.request = request;
@@ -350,6 +419,9 @@ public class OperationRunner {
             cluster.calls().execute(guarded(() -> {
                 try {
                     repository.triggering(request.id(), attempts); // from here until the answer, a crash leaves it uncertain
+                } catch (OwnershipLostException e) {
+                    abandon(e.getMessage()); // never sent: another process has it, or it has ended
+                    return;
                 } catch (RuntimeException e) {
                     end(OutcomeStatus.FAILED, "the store could not record the trigger, so it was not sent: " + e.getMessage());
                     return;
@@ -477,6 +549,9 @@ public class OperationRunner {
             }
             try {
                 repository.running(request.id(), attempts, JSON.valueToTree(uuids).toString());
+            } catch (OwnershipLostException e) { // its new owner decides what became of this trigger
+                abandon(e.getMessage() + " (job " + String.join(", ", uuids) + " was started)");
+                return;
             } catch (RuntimeException e) { // the job runs whatever the store says: keep watching it
                 LOG.error("The store could not record job {} of {}: {}; watching it all the same", uuids, request.id(), e.getMessage());
             }
@@ -486,6 +561,9 @@ public class OperationRunner {
 
         /** Watches the jobs of this attempt; when all have ended (or the deadline passed), decides. */
         void track(List<String> uuids) {
+            if (abandoned) {
+                return;
+            }
             int first = jobs.size();
             attemptFirstJob = first;
             uuids.forEach(u -> jobs.add(Job.from(JSON.createObjectNode().put("uuid", u))));
@@ -637,14 +715,20 @@ public class OperationRunner {
             Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status,
                     decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, Instant.now(),
                     request.requestedBy(), cluster.config().simulator());
+            if (abandoned) {
+                return;
+            }
+            try {
+                repository.end(request.id(), status.word(), outcome.toJson());
+            } catch (OwnershipLostException e) { // ended elsewhere, or by a newer owner: its outcome stands, not this one
+                abandon(e.getMessage() + "; outcome " + status.word() + " dropped");
+                return;
+            } catch (RuntimeException e) { // the caller still gets it; the next start takes the operation up again
+                withMdc(null, () -> LOG.error("Outcome of {} could not be stored: {}", request.id(), e.getMessage()));
+            }
             withMdc(null, () -> {
                 LOG.info("Operation {} {}{}", request.id(), status.word(), reason != null ? ": " + reason : "");
                 metrics.outcome(cluster.name(), status.word(), attempts);
-                try {
-                    repository.end(request.id(), status.word(), outcome.toJson());
-                } catch (RuntimeException e) { // the caller still gets it; the next start takes the operation up again
-                    LOG.error("Outcome of {} could not be stored: {}", request.id(), e.getMessage());
-                }
                 for (OutcomeListener listener : listeners) {
                     try {
                         listener.ended(outcome);
@@ -654,6 +738,35 @@ public class OperationRunner {
                 }
             });
             result.complete(outcome);
+        }
+
+        /**
+         * Drops this run without ending it: its jobs are no longer polled here, and its callers get the outcome the
+         * store holds, or will hold once the cluster's owner records it.
+         */
+        void abandon(String why) {
+            if (abandoned) {
+                return;
+            }
+            abandoned = true;
+            runs.remove(request.id(), this);
+            jobs.forEach(j -> cluster.tracker().forget(j.uuid()));
+            withMdc(null, () -> LOG.warn("Operation {} dropped here, not ended: {}", request.id(), why));
+            CompletableFuture<Outcome> elsewhere;
+            try {
+                String stored = repository.find(request.id()).map(StoredOperation::outcome).orElse(null);
+                elsewhere = stored != null ? CompletableFuture.completedFuture(Outcome.fromCloudEvent(JSON.readTree(stored)))
+                        : ownership.outcome(request.id());
+            } catch (java.io.IOException | RuntimeException e) {
+                elsewhere = CompletableFuture.failedFuture(e);
+            }
+            elsewhere.whenComplete((o, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(o);
+                }
+            });
         }
 
         /** Of the last attempt's jobs: the one that failed, else the last. */

@@ -127,6 +127,14 @@ public class JobTracker implements AutoCloseable {
         return requests.get();
     }
 
+    /**
+     * Stops watching a job, without ending it: its future never completes. For a job another process watches now
+     * (this one lost its cluster), so that only one process polls a cluster.
+     */
+    public void forget(String uuid) {
+        watched.remove(uuid);
+    }
+
     /** Makes a job due now, e.g. after it was resumed. */
     public void pollSoon(String uuid) {
         Watched w = watched.get(uuid);

@@ -27,7 +27,6 @@ public class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     /** Deliveries that failed in a row: 1 s doubling up to 5 min, no jitter. */
     private static final Backoff RETRY_BACKOFF = new Backoff(Duration.ofSeconds(1), 2, Duration.ofMinutes(5), 0);
-    private static final int BATCH = 200;
 
     private final OperationStore store;
     private final Map<String, Sink> sinks;
@@ -66,37 +65,39 @@ public class Outbox {
         if (pause.failures > 0 && System.nanoTime() - pause.untilNanos < 0) {
             return;
         }
-        while (true) {
-            var due = store.due(Instant.now(), BATCH, sinkName);
-            for (OperationStore.Delivery d : due) {
-                Sink.Result r;
-                try {
-                    r = sink.deliver(d.outcomeId(), d.outcome());
-                } catch (RuntimeException e) {
-                    r = Sink.Result.retry(null, e.toString());
-                }
-                switch (r.kind()) {
-                    case DELIVERED -> {
-                        store.delivered(d.outcomeId(), d.sink());
-                        pause.failures = 0;
-                    }
-                    case REFUSED -> { // the receiver answers: it is up, it just does not want this one
-                        metrics.deliveryFailed(d.sink());
-                        LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
-                        store.finished(d.outcomeId(), d.sink(), "refused", r.reason());
-                        pause.failures = 0;
-                    }
-                    case RETRY -> {
-                        retry(d, r);
-                        pause.untilNanos = System.nanoTime() + backoffMillis(pause.failures++, r.retryAfter()) * 1_000_000;
-                        return;
-                    }
-                }
+        // one at a time, each claimed while it is delivered: replicas sharing the store never send the same one
+        while (store.claimNext(sinkName, Instant.now(), claim -> deliver(sink, claim, pause))) {
+            // the next one
+        }
+    }
+
+    /** @return whether to go on with the next delivery (false: the sink is paused, or this one must wait) */
+    private boolean deliver(Sink sink, OperationStore.Claim claim, Pause pause) {
+        OperationStore.Delivery d = claim.delivery();
+        Sink.Result r;
+        try {
+            r = sink.deliver(d.outcomeId(), d.outcome());
+        } catch (RuntimeException e) {
+            r = Sink.Result.retry(null, e.toString());
+        }
+        switch (r.kind()) {
+            case DELIVERED -> {
+                claim.delivered();
+                pause.failures = 0;
             }
-            if (due.size() < BATCH) {
-                return;
+            case REFUSED -> { // the receiver answers: it is up, it just does not want this one
+                metrics.deliveryFailed(d.sink());
+                LOG.error("Outcome {} refused by {}: {}", d.outcomeId(), d.sink(), r.reason());
+                claim.finished("refused", r.reason());
+                pause.failures = 0;
+            }
+            case RETRY -> {
+                retry(claim, r);
+                pause.untilNanos = System.nanoTime() + backoffMillis(pause.failures++, r.retryAfter()) * 1_000_000;
+                return false;
             }
         }
+        return true;
     }
 
     /** A sink's failures in a row and when to try it again; only that sink's delivery thread touches it. */
@@ -111,19 +112,21 @@ public class Outbox {
         return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
     }
 
-    private void retry(OperationStore.Delivery d, Sink.Result r) {
+    private void retry(OperationStore.Claim claim, Sink.Result r) {
+        OperationStore.Delivery d = claim.delivery();
         metrics.deliveryFailed(d.sink());
         if (Duration.between(d.queuedAt(), Instant.now()).compareTo(maxAge) > 0) {
-            deadLetter(d, r.reason());
+            deadLetter(claim, r.reason());
             return;
         }
         long backoff = backoffMillis(d.attempts(), r.retryAfter());
         LOG.warn("Delivery of outcome {} to {} failed (attempt {}): {}; next try in {} ms", d.outcomeId(), d.sink(),
                 d.attempts() + 1, r.reason(), backoff);
-        store.failed(d.outcomeId(), d.sink(), Instant.now().plusMillis(backoff), String.valueOf(r.reason()));
+        claim.failed(Instant.now().plusMillis(backoff), String.valueOf(r.reason()));
     }
 
-    private void deadLetter(OperationStore.Delivery d, String reason) {
+    private void deadLetter(OperationStore.Claim claim, String reason) {
+        OperationStore.Delivery d = claim.delivery();
         Path dir = deadLetters.resolve(d.sink().replaceAll("[^A-Za-z0-9._-]", "_"));
         try {
             FileModes.createDirectories(dir);
@@ -139,6 +142,6 @@ public class Outbox {
         }
         LOG.error("Outcome {} not delivered to {} within {}: moved to {} (last error: {})", d.outcomeId(), d.sink(), maxAge,
                 dir.resolve(d.outcomeId() + ".json"), reason);
-        store.finished(d.outcomeId(), d.sink(), "dead-lettered", reason);
+        claim.finished("dead-lettered", reason);
     }
 }

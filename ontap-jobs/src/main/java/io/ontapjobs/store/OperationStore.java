@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import io.ontapjobs.operation.OperationRepository;
+import io.ontapjobs.operation.OwnershipLostException;
 import io.ontapjobs.operation.StoredOperation;
 import org.flywaydb.core.Flyway;
 
@@ -37,23 +38,32 @@ public final class OperationStore implements AutoCloseable {
     /** The SQL that differs between the databases supported: the schema's migrations and the upserts. */
     enum Dialect {
         // H2's migrations stay where they were first released: existing databases' Flyway checksums must still match
+        // H2 is one process's (high availability refuses it): no claim needs to skip another's lock
         H2("classpath:db/migration",
                 "MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)",
-                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)"),
+                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)", " FOR UPDATE", ""),
         // ON CONFLICT rather than MERGE: PostgreSQL has MERGE only from 15 on
         POSTGRESQL("classpath:db/postgresql",
                 "INSERT INTO delivery (outcome_id, sink, next_attempt_at) VALUES (?, ?, ?) "
                         + "ON CONFLICT (outcome_id, sink) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at",
-                "INSERT INTO heartbeat (id, beat_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at");
+                "INSERT INTO heartbeat (id, beat_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+                // a step's check of the epoch: many at once, while a claim (an UPDATE) waits for them all to commit
+                " FOR SHARE",
+                // a delivery being delivered stays locked until its result is written; other replicas pass it by
+                " FOR UPDATE OF d SKIP LOCKED");
 
         final String migrations;
         final String queueDelivery;
         final String beat;
+        final String epochLock;
+        final String claimDelivery;
 
-        Dialect(String migrations, String queueDelivery, String beat) {
+        Dialect(String migrations, String queueDelivery, String beat, String epochLock, String claimDelivery) {
             this.migrations = migrations;
             this.queueDelivery = queueDelivery;
             this.beat = beat;
+            this.epochLock = epochLock;
+            this.claimDelivery = claimDelivery;
         }
 
         static Dialect of(String databaseProductName) {
@@ -151,9 +161,19 @@ public final class OperationStore implements AutoCloseable {
 
     /**
      * The component's view of this store: each step recorded here, and an ended operation's outcome queued for
-     * {@code sinks} in the same transaction (the outbox).
+     * {@code sinks} in the same transaction (the outbox). One process: it records any operation's steps.
      */
     public OperationRepository repository(List<String> sinks) {
+        return repository(sinks, null);
+    }
+
+    /**
+     * As {@link #repository(List)}, for one of several replicas: a step of an operation is recorded only while the
+     * replica holds the current epoch of the operation's cluster ({@code fencing}); otherwise, or when the operation
+     * is no longer in the state the step expects (ended by another), it throws {@link OwnershipLostException} and
+     * nothing is written.
+     */
+    public OperationRepository repository(List<String> sinks, Fencing fencing) {
         List<String> to = List.copyOf(sinks);
         OperationStore store = this;
         return new OperationRepository() {
@@ -164,17 +184,23 @@ public final class OperationStore implements AutoCloseable {
 
             @Override
             public void triggering(String id, int attempt) {
-                store.triggering(id, attempt);
+                if (!store.triggering(id, attempt, fencing)) {
+                    throw new OwnershipLostException("operation " + id + " has ended already: not triggered again");
+                }
             }
 
             @Override
             public void running(String id, int attempts, String jobsJson) {
-                store.running(id, attempts, jobsJson);
+                if (!store.running(id, attempts, jobsJson, fencing)) {
+                    throw new OwnershipLostException("operation " + id + " is no longer being triggered here (ended or taken over)");
+                }
             }
 
             @Override
             public void end(String id, String status, String outcomeJson) {
-                store.end(id, status, outcomeJson, to);
+                if (!store.end(id, status, outcomeJson, to, fencing)) {
+                    throw new OwnershipLostException("operation " + id + " has ended already: its outcome stands");
+                }
             }
 
             @Override
@@ -186,7 +212,168 @@ public final class OperationStore implements AutoCloseable {
             public List<StoredOperation> unfinished() {
                 return store.unfinished();
             }
+
+            @Override
+            public List<StoredOperation> unfinished(String cluster) {
+                return store.unfinished(cluster);
+            }
+
+            @Override
+            public List<StoredOperation> accepted(String cluster) {
+                return store.accepted(cluster);
+            }
         };
+    }
+
+    /**
+     * Makes {@code fencing}'s replica the owner of {@code cluster} with a new epoch, higher than any before: from the
+     * commit on, steps recorded under an older epoch are refused. Waits for steps being recorded under the old epoch
+     * to commit, so that what the new owner reads next includes them.
+     *
+     * @return the new epoch
+     */
+    public long claim(String cluster, Fencing fencing) {
+        for (int tries = 0; ; tries++) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    long epoch;
+                    try (PreparedStatement s = c.prepareStatement("SELECT epoch FROM cluster_owner WHERE cluster = ? FOR UPDATE")) {
+                        s.setString(1, cluster);
+                        try (ResultSet r = s.executeQuery()) {
+                            epoch = r.next() ? r.getLong(1) + 1 : 1;
+                        }
+                    }
+                    String sql = epoch == 1 ? "INSERT INTO cluster_owner (owner, epoch, since, cluster) VALUES (?, ?, ?, ?)"
+                            : "UPDATE cluster_owner SET owner = ?, epoch = ?, since = ? WHERE cluster = ?";
+                    try (PreparedStatement s = c.prepareStatement(sql)) {
+                        s.setString(1, fencing.replica());
+                        s.setLong(2, epoch);
+                        s.setTimestamp(3, Timestamp.from(Instant.now()));
+                        s.setString(4, cluster);
+                        s.executeUpdate();
+                    }
+                    c.commit();
+                    fencing.hold(cluster, epoch);
+                    return epoch;
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState()) && tries < 3) {
+                    continue; // two first claims at once: the other inserted the row; claim again, after it
+                }
+                throw new StoreException("cannot claim cluster " + cluster, e);
+            }
+        }
+    }
+
+    /** Who owns the cluster, with which epoch, since when; empty when no replica ever claimed it. */
+    public Optional<Owner> owner(String cluster) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT owner, epoch, since FROM cluster_owner WHERE cluster = ?")) {
+            s.setString(1, cluster);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(new Owner(cluster, r.getString(1), r.getLong(2), r.getTimestamp(3).toInstant())) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the owner of cluster " + cluster, e);
+        }
+    }
+
+    /** A cluster's owner as the database records it. */
+    public record Owner(String cluster, String replica, long epoch, Instant since) {
+    }
+
+    /** What a step writes besides the operation's row, in its transaction (an end's deliveries). */
+    @FunctionalInterface
+    private interface AlsoWrite {
+        void write(Connection c, Timestamp now) throws SQLException;
+    }
+
+    /**
+     * Records one step of an operation as a compare-and-set: {@code UPDATE operation SET <set>} only from one of the
+     * {@code expected} statuses and, for a replica ({@code fencing} not null), only while it holds the current epoch of
+     * the operation's cluster. {@code set} ends with {@code updated_at = ?}, bound to the step's time.
+     *
+     * @return false when the operation is not in an expected status (nothing is written)
+     * @throws OwnershipLostException when the replica does not hold the current epoch (nothing is written)
+     */
+    private boolean step(String id, String step, Fencing fencing, List<String> expected, String set, List<Object> args, AlsoWrite also) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Long epoch = fencing == null ? null : checkEpoch(c, id, step, fencing);
+                String sql = "UPDATE operation SET " + set + (epoch == null ? "" : ", owner = ?, epoch = ?")
+                        + " WHERE id = ? AND status IN (" + String.join(", ", expected.stream().map(e -> "?").toList()) + ")";
+                Timestamp now = Timestamp.from(Instant.now());
+                int updated;
+                try (PreparedStatement s = c.prepareStatement(sql)) {
+                    int i = 0;
+                    for (Object arg : args) {
+                        s.setObject(++i, arg);
+                    }
+                    s.setTimestamp(++i, now);
+                    if (epoch != null) {
+                        s.setString(++i, fencing.replica());
+                        s.setLong(++i, epoch);
+                    }
+                    s.setString(++i, id);
+                    for (String status : expected) {
+                        s.setString(++i, status);
+                    }
+                    updated = s.executeUpdate();
+                }
+                if (updated == 1 && also != null) {
+                    also.write(c, now);
+                }
+                c.commit();
+                return updated == 1;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot record step " + step + " of operation " + id, e);
+        }
+    }
+
+    /**
+     * The epoch {@code fencing} holds for the operation's cluster, if it is the current one: read with a lock that a
+     * claim waits for, so that no step of an old epoch commits after a newer claim.
+     *
+     * @throws OwnershipLostException when the replica holds no epoch for it, or an older one than the database's
+     */
+    private Long checkEpoch(Connection c, String id, String step, Fencing fencing) throws SQLException {
+        String cluster;
+        try (PreparedStatement s = c.prepareStatement("SELECT cluster FROM operation WHERE id = ?")) {
+            s.setString(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new OwnershipLostException("operation " + id + " is not in the store");
+                }
+                cluster = r.getString(1);
+            }
+        }
+        Long held = fencing.epoch(cluster);
+        if (held == null) {
+            throw new OwnershipLostException("cluster " + cluster + " is not owned by " + fencing.replica()
+                    + ": step " + step + " of operation " + id + " not recorded");
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT epoch, owner FROM cluster_owner WHERE cluster = ?" + dialect.epochLock)) {
+            s.setString(1, cluster);
+            try (ResultSet r = s.executeQuery()) {
+                long current = r.next() ? r.getLong(1) : 0;
+                if (current != held) {
+                    fencing.superseded(cluster, held);
+                    throw new OwnershipLostException("cluster " + cluster + " has a newer owner (" + (current == 0 ? "none"
+                            : r.getString(2) + ", epoch " + current) + ") than " + fencing.replica() + " (epoch " + held
+                            + "): step " + step + " of operation " + id + " not recorded");
+                }
+            }
+        }
+        return held;
     }
 
     /** A delivery that is due; {@code firstAttempt} is when it was queued (the outcome's end). */
@@ -212,29 +399,46 @@ public final class OperationStore implements AutoCloseable {
         }
     }
 
-    /** Before a trigger is sent: if the process dies now, the trigger may or may not have reached the cluster. */
-    public void triggering(String id, int attempt) {
-        update("UPDATE operation SET status = 'triggering', attempts = ?, updated_at = ? WHERE id = ?", attempt, Timestamp.from(Instant.now()), id);
+    /**
+     * Before a trigger is sent: if the process dies now, the trigger may or may not have reached the cluster.
+     *
+     * @return false when the operation has ended (nothing is written)
+     */
+    public boolean triggering(String id, int attempt) {
+        return triggering(id, attempt, null);
     }
 
-    /** As soon as the cluster answered with job(s). */
-    public void running(String id, int attempts, String jobsJson) {
-        update("UPDATE operation SET status = 'running', attempts = ?, jobs = ?, updated_at = ? WHERE id = ?",
-                attempts, jobsJson, Timestamp.from(Instant.now()), id);
+    private boolean triggering(String id, int attempt, Fencing fencing) {
+        return step(id, "triggering", fencing, UNFINISHED, "status = 'triggering', attempts = ?, updated_at = ?", List.of(attempt), null);
     }
 
-    /** Ends the operation and queues its outcome for every sink, in one transaction (the outbox). */
-    public void end(String id, String status, String outcomeJson, List<String> sinks) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement s = c.prepareStatement("UPDATE operation SET status = ?, outcome = ?, updated_at = ? WHERE id = ?");
-                 PreparedStatement d = c.prepareStatement(dialect.queueDelivery)) {
-                Timestamp now = Timestamp.from(Instant.now());
-                s.setString(1, status);
-                s.setString(2, outcomeJson);
-                s.setTimestamp(3, now);
-                s.setString(4, id);
-                s.executeUpdate();
+    /**
+     * As soon as the cluster answered with job(s).
+     *
+     * @return false when the operation is not being triggered (nothing is written)
+     */
+    public boolean running(String id, int attempts, String jobsJson) {
+        return running(id, attempts, jobsJson, null);
+    }
+
+    private boolean running(String id, int attempts, String jobsJson, Fencing fencing) {
+        return step(id, "running", fencing, List.of("triggering"), "status = 'running', attempts = ?, jobs = ?, updated_at = ?",
+                java.util.Arrays.asList(attempts, jobsJson), null);
+    }
+
+    /**
+     * Ends the operation and queues its outcome for every sink, in one transaction (the outbox). An ended operation is
+     * never ended again: its outcome stands, and no second delivery is queued.
+     *
+     * @return false when the operation had ended already (nothing is written)
+     */
+    public boolean end(String id, String status, String outcomeJson, List<String> sinks) {
+        return end(id, status, outcomeJson, sinks, null);
+    }
+
+    private boolean end(String id, String status, String outcomeJson, List<String> sinks, Fencing fencing) {
+        return step(id, "end", fencing, UNFINISHED, "status = ?, outcome = ?, updated_at = ?", List.of(status, outcomeJson), (c, now) -> {
+            try (PreparedStatement d = c.prepareStatement(dialect.queueDelivery)) {
                 for (String sink : sinks) {
                     d.setString(1, id);
                     d.setString(2, sink);
@@ -242,14 +446,8 @@ public final class OperationStore implements AutoCloseable {
                     d.addBatch();
                 }
                 d.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot end operation " + id, e);
-        }
+        });
     }
 
     public Optional<StoredOperation> find(String id) {
@@ -260,6 +458,40 @@ public final class OperationStore implements AutoCloseable {
     /** Operations a previous run left unfinished, oldest first. */
     public List<StoredOperation> unfinished() {
         return query("SELECT * FROM operation WHERE status IN ('accepted', 'triggering', 'running') ORDER BY accepted_at");
+    }
+
+    /** A cluster's unfinished operations, oldest first: what a replica that gains the cluster takes up. */
+    public List<StoredOperation> unfinished(String cluster) {
+        return query("SELECT * FROM operation WHERE cluster = ? AND status IN ('accepted', 'triggering', 'running') ORDER BY accepted_at", cluster);
+    }
+
+    /** A cluster's operations recorded and not yet sent, oldest first: what its owner picks up as other replicas accept them. */
+    public List<StoredOperation> accepted(String cluster) {
+        return query("SELECT * FROM operation WHERE cluster = ? AND status = 'accepted' ORDER BY accepted_at", cluster);
+    }
+
+    /** The stored outcomes (CloudEvents JSON) of those of {@code ids} that have ended, by id. */
+    public java.util.Map<String, String> outcomes(java.util.Collection<String> ids) {
+        java.util.Map<String, String> ended = new java.util.HashMap<>();
+        List<String> all = List.copyOf(ids);
+        for (int from = 0; from < all.size(); from += 100) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 100));
+            String sql = "SELECT id, outcome FROM operation WHERE outcome IS NOT NULL AND id IN ("
+                    + String.join(", ", chunk.stream().map(x -> "?").toList()) + ")";
+            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    s.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        ended.put(r.getString(1), r.getString(2));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new StoreException("cannot read the store", e);
+            }
+        }
+        return ended;
     }
 
     /** Deliveries to {@code sink} that are due at {@code now}, oldest first, at most {@code limit}. */
@@ -280,6 +512,82 @@ public final class OperationStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
         }
+    }
+
+    /** A due delivery claimed by this process until its result, written in the claim's own transaction, is committed. */
+    public interface Claim {
+        Delivery delivery();
+
+        void delivered();
+
+        /** Done without success: refused by the sink, or dead-lettered; the reason is kept. */
+        void finished(String result, String error);
+
+        void failed(Instant nextAttempt, String error);
+    }
+
+    /**
+     * Claims the oldest delivery to {@code sink} due at {@code now} and hands it to {@code handler}, which delivers it
+     * and writes its result through the claim. On PostgreSQL the row stays locked until then and other replicas skip
+     * it ({@code FOR UPDATE SKIP LOCKED}), so that two replicas never deliver the same outcome to the same sink; a
+     * replica that dies meanwhile drops its lock with its connection, and another delivers it.
+     *
+     * @return true when a delivery was claimed and the handler asks for the next one
+     */
+    public boolean claimNext(String sink, Instant now, java.util.function.Predicate<Claim> handler) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Delivery d;
+                try (PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d"
+                        + " JOIN operation o ON o.id = d.outcome_id WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ?"
+                        + " ORDER BY d.next_attempt_at LIMIT 1" + dialect.claimDelivery)) {
+                    s.setString(1, sink);
+                    s.setTimestamp(2, Timestamp.from(now));
+                    try (ResultSet r = s.executeQuery()) {
+                        if (!r.next()) {
+                            c.commit();
+                            return false;
+                        }
+                        d = new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant());
+                    }
+                }
+                boolean more = handler.test(new Claim() {
+                    @Override
+                    public Delivery delivery() {
+                        return d;
+                    }
+
+                    @Override
+                    public void delivered() {
+                        finished("delivered", null);
+                    }
+
+                    @Override
+                    public void finished(String result, String error) {
+                        update(c, "UPDATE delivery SET delivered_at = ?, attempts = attempts + 1, result = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                                Timestamp.from(Instant.now()), result, cut(error), d.outcomeId(), d.sink());
+                    }
+
+                    @Override
+                    public void failed(Instant nextAttempt, String error) {
+                        update(c, "UPDATE delivery SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
+                                Timestamp.from(nextAttempt), cut(error), d.outcomeId(), d.sink());
+                    }
+                });
+                c.commit();
+                return more;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    private static String cut(String error) {
+        return error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error;
     }
 
     public void delivered(String outcomeId, String sink) {
@@ -332,7 +640,15 @@ public final class OperationStore implements AutoCloseable {
     }
 
     private void update(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            update(c, sql, args);
+        } catch (SQLException e) {
+            throw new StoreException("cannot update the store", e);
+        }
+    }
+
+    private static void update(Connection c, String sql, Object... args) {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 s.setObject(i + 1, args[i]);
             }

@@ -127,11 +127,46 @@ abstract class OperationStoreContract {
         store.end("op-3", "succeeded", OUTCOME, List.of("file"));
         store.delivered("op-3", "file");
 
-        store.end("op-3", "succeeded", OUTCOME, List.of("file")); // a resumed run ending it once more
+        // a resumed run ending it once more
+        assertThat(store.end("op-3", "failed", "{\"data\":{\"status\":\"failed\"}}", List.of("file"))).isFalse();
 
+        assertThat(store.find("op-3").orElseThrow().outcome()).as("the first outcome stands").isEqualTo(OUTCOME);
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE outcome_id = 'op-3'")).isEqualTo(1);
         assertThat(store.deliveryResult("op-3", "file")).contains("delivered");
         assertThat(store.pending("file")).isZero();
+    }
+
+    @Test
+    void eachStepIsACompareAndSetOnTheStatus() {
+        store.insert("op-6", "c1", "{}", Instant.now());
+        assertThat(store.running("op-6", 1, JOBS)).as("running before triggering").isFalse();
+        assertThat(store.triggering("op-6", 1)).isTrue();
+        assertThat(store.running("op-6", 1, JOBS)).isTrue();
+        assertThat(store.triggering("op-6", 2)).as("a retry").isTrue();
+        assertThat(store.end("op-6", "succeeded", OUTCOME, List.of("file"))).isTrue();
+
+        assertThat(store.triggering("op-6", 3)).as("an ended operation is never triggered again").isFalse();
+        assertThat(store.running("op-6", 3, JOBS)).isFalse();
+        StoredOperation ended = store.find("op-6").orElseThrow();
+        assertThat(ended.status()).isEqualTo("succeeded");
+        assertThat(ended.attempts()).isEqualTo(2);
+        assertThat(store.triggering("unknown", 1)).isFalse();
+    }
+
+    @Test
+    void aClusterHasOperationsToTakeUpAndOthersToPickUp() {
+        Instant t0 = Instant.parse("2026-03-01T10:00:00Z");
+        store.insert("c1-a", "c1", "{}", t0.plusSeconds(2));
+        store.insert("c1-b", "c1", "{}", t0.plusSeconds(1));
+        store.insert("c1-c", "c1", "{}", t0);
+        store.insert("c2-a", "c2", "{}", t0);
+        store.triggering("c1-b", 1);
+        store.triggering("c1-c", 1);
+        store.end("c1-c", "failed", OUTCOME, List.of());
+
+        assertThat(store.unfinished("c1")).extracting(StoredOperation::id).containsExactly("c1-b", "c1-a");
+        assertThat(store.accepted("c1")).extracting(StoredOperation::id).containsExactly("c1-a");
+        assertThat(store.outcomes(List.of("c1-a", "c1-c", "nope"))).containsOnlyKeys("c1-c");
     }
 
     @Test
@@ -147,9 +182,10 @@ abstract class OperationStoreContract {
     @Test
     void reopeningKeepsTheStateAndMigratesNothingAgain() throws Exception {
         store.insert("op-5", "c1", "{}", Instant.now());
+        store.triggering("op-5", 1);
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(4).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(5).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
