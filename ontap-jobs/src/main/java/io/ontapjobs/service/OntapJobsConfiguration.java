@@ -11,6 +11,7 @@ import io.ontapjobs.ontap.AllowList;
 import io.ontapjobs.security.ApiTokens;
 import io.ontapjobs.security.TokenGate;
 import io.ontapjobs.files.FileModes;
+import io.ontapjobs.ha.HaSettings;
 import io.ontapjobs.observe.Health;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.PolicyException;
@@ -60,11 +61,12 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) {
         installGate(context);
         OntapComponent ontap = loadConfiguration(context);
+        HaSettings ha = highAvailability(context); // before anything of one process's own starts (simulator, broker)
         guardHttp(context);
         startSimulatorIfEnabled(context, ontap);
         describeClusters(ontap);
         connectBroker(context);
-        OutcomeDelivery.install(context, ontap);
+        OutcomeDelivery.install(context, ontap, ha);
         if (demo) {
             dropExamples(context); // the inbox route takes them once it starts
         }
@@ -172,6 +174,38 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             throw new ConfigurationError(e.getMessage(), e);
         }
         return ontap;
+    }
+
+    /**
+     * {@code ontap.ha.*}: null for a single instance. Several replicas share their state: PostgreSQL and an external
+     * broker; what is one process's own (H2, the embedded broker, the in-process simulator) is refused, naming the key.
+     */
+    static HaSettings highAvailability(CamelContext context) {
+        var props = context.getPropertiesComponent();
+        HaSettings ha;
+        try {
+            ha = HaSettings.read(props::resolveProperty).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(e.getMessage(), e);
+        }
+        if (ha == null) {
+            return null;
+        }
+        String jdbc = props.resolveProperty("ontap.state.jdbc-url").map(String::strip).orElse("");
+        if (!jdbc.startsWith("jdbc:postgresql:")) {
+            throw new ConfigurationError(HaSettings.KEY + ": several replicas need one PostgreSQL database: set"
+                    + " ontap.state.jdbc-url = jdbc:postgresql://… (" + (jdbc.isEmpty() ? "the embedded H2 database is one process's"
+                    : "ontap.state.jdbc-url is not PostgreSQL") + ")", null);
+        }
+        if (props.resolveProperty("ontap.broker.url").map(String::strip).orElse("").isEmpty()) {
+            throw new ConfigurationError(HaSettings.KEY + ": several replicas need one broker: set ontap.broker.url (the"
+                    + " embedded broker is one process's)", null);
+        }
+        if (props.resolveProperty(SIMULATOR_ENABLED).map(String::strip).orElse("false").equalsIgnoreCase("true")) {
+            throw new ConfigurationError(HaSettings.KEY + ": the in-process simulator (" + SIMULATOR_ENABLED + ") would be each"
+                    + " replica's own cluster; run it apart (java -jar ontap-jobs.jar simulator) and set ontap.clusters.<name>.url", null);
+        }
+        return ha;
     }
 
     /** Limits, TLS and the API gate for the HTTP port (HttpGuard), bound before Camel's HTTP server looks for a Vert.x. */

@@ -3,6 +3,9 @@ package io.ontapjobs.service;
 import io.ontapjobs.broker.EmbeddedBroker;
 import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.files.FileModes;
+import io.ontapjobs.ha.HaSettings;
+import io.ontapjobs.ha.HighAvailability;
+import io.ontapjobs.store.Fencing;
 import io.ontapjobs.metrics.OntapMetrics;
 import io.ontapjobs.observe.Health;
 import io.ontapjobs.outbox.EndpointSink;
@@ -95,6 +98,14 @@ public final class OutcomeDelivery implements CamelConfiguration {
 
     /** Opens the store and hands it to the component; delivery starts with the context and stops with it. */
     static void install(CamelContext context, OntapComponent ontap) {
+        install(context, ontap, null);
+    }
+
+    /**
+     * As {@link #install(CamelContext, OntapComponent)}; with {@code ha}, as one replica of several: its steps fenced by
+     * the epochs of the clusters it owns ({@link HighAvailability}).
+     */
+    static void install(CamelContext context, OntapComponent ontap, HaSettings ha) {
         var props = context.getPropertiesComponent();
         String fileMode;
         try {
@@ -107,7 +118,8 @@ public final class OutcomeDelivery implements CamelConfiguration {
             return;
         }
         Map<String, Sink> sinks = sinks(context, fileMode);
-        ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet())));
+        Fencing fencing = ha == null ? null : new Fencing(ha.replica());
+        ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet()), fencing));
         Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));
         // beside the local state: with a JDBC URL the store is no folder to put them in
         String localState = props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data");
@@ -124,6 +136,9 @@ public final class OutcomeDelivery implements CamelConfiguration {
         } catch (Exception e) {
             store.close();
             throw new IllegalStateException(e);
+        }
+        if (ha != null) { // added after delivery: stops before it, so that no step is recorded into a closed store
+            HighAvailability.install(context, ontap, store, fencing, ha);
         }
     }
 

@@ -31,6 +31,10 @@ class ServeMistakesTest {
         System.clearProperty("ontap.clusters.prod.password");
         System.clearProperty("ontap.api.host");
         System.clearProperty("ontap.files.mode");
+        System.clearProperty("ontap.ha.cluster-service");
+        System.clearProperty("ontap.ha.file.root");
+        System.clearProperty("ontap.ha.renew-interval");
+        System.clearProperty("ontap.broker.url");
     }
 
     private String serveWith(String route) throws Exception {
@@ -108,6 +112,60 @@ class ServeMistakesTest {
         String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
 
         assertThat(line).isEqualTo("ontap-jobs: cannot start: ontap.files.mode: '0999' is not a file mode in octal, such as 0640");
+    }
+
+    static final String ROUTE = "- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n";
+
+    @Test
+    void severalReplicasOnTheEmbeddedDatabaseAreRefused() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "file");
+        System.setProperty("ontap.ha.file.root", tmp.resolve("locks").toString());
+
+        assertThat(serveWith(ROUTE)).isEqualTo("ontap-jobs: cannot start: ontap.ha.cluster-service: several replicas need one"
+                + " PostgreSQL database: set ontap.state.jdbc-url = jdbc:postgresql://… (the embedded H2 database is one process's)");
+    }
+
+    @Test
+    void severalReplicasWithTheEmbeddedBrokerAreRefused() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "kubernetes");
+        System.setProperty("ontap.state.jdbc-url", "jdbc:postgresql://127.0.0.1:1/ontap"); // refused before it is opened
+
+        assertThat(serveWith(ROUTE)).isEqualTo("ontap-jobs: cannot start: ontap.ha.cluster-service: several replicas need one"
+                + " broker: set ontap.broker.url (the embedded broker is one process's)");
+    }
+
+    @Test
+    void severalReplicasWithTheInProcessSimulatorAreRefused() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "kubernetes");
+        System.setProperty("ontap.state.jdbc-url", "jdbc:postgresql://127.0.0.1:1/ontap");
+        System.setProperty("ontap.broker.url", "tcp://127.0.0.1:1");
+
+        assertThat(serveWith(ROUTE)).startsWith("ontap-jobs: cannot start: ontap.ha.cluster-service: the in-process simulator"
+                + " (ontap.simulator.enabled) would be each replica's own cluster");
+    }
+
+    @Test
+    void anUnknownClusterServiceIsOneLineNamingTheKey() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "etcd");
+
+        assertThat(serveWith(ROUTE)).isEqualTo("ontap-jobs: cannot start: ontap.ha.cluster-service: 'etcd' is not one of file,"
+                + " kubernetes, zookeeper (unset: a single instance)");
+    }
+
+    @Test
+    void theFileClusterServiceNeedsItsFolder() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "file");
+
+        assertThat(serveWith(ROUTE)).startsWith("ontap-jobs: cannot start: ontap.ha.file.root: missing");
+    }
+
+    @Test
+    void aRenewIntervalAsLongAsTheLeaseIsRefused() throws Exception {
+        System.setProperty("ontap.ha.cluster-service", "kubernetes");
+        System.setProperty("ontap.ha.renew-interval", "15s");
+
+        assertThat(serveWith(ROUTE)).isEqualTo("ontap-jobs: cannot start: ontap.ha.renew-interval: 15s is too long for"
+                + " ontap.ha.lease-duration 15s (at most a little over half of it: the owner must renew more than once per lease)");
     }
 
     @Test

@@ -1,0 +1,60 @@
+package io.ontapjobs.ha;
+
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.cluster.CamelClusterService;
+import org.apache.camel.component.file.cluster.FileLockClusterService;
+import org.apache.camel.component.kubernetes.KubernetesConfiguration;
+import org.apache.camel.component.kubernetes.cluster.KubernetesClusterService;
+import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
+import org.apache.camel.component.zookeeper.cluster.ZooKeeperClusterService;
+
+/** Camel's cluster service that {@code ontap.ha.cluster-service} names, set from the lease and renew durations. */
+final class ClusterServices {
+    /** Kubernetes Leases are named {@code ontap-jobs-ontap-cluster-<name>}; ZooKeeper nodes are under this path. */
+    static final String NAME = "ontap-jobs";
+
+    private ClusterServices() {
+    }
+
+    static CamelClusterService create(HaSettings s, CamelContext context) {
+        long lease = s.leaseDuration().toMillis();
+        long renew = s.renewInterval().toMillis();
+        CamelClusterService service = switch (s.kind()) {
+            case "file" -> {
+                FileLockClusterService f = new FileLockClusterService();
+                f.setRoot(s.fileRoot());
+                f.setAcquireLockInterval(renew, TimeUnit.MILLISECONDS);
+                f.setAcquireLockDelay(renew, TimeUnit.MILLISECONDS);
+                // an owner whose heartbeat is older than this many intervals is taken over
+                f.setHeartbeatTimeoutMultiplier((int) Math.max(2, (lease + renew - 1) / renew));
+                yield f;
+            }
+            case "kubernetes" -> {
+                KubernetesConfiguration k = new KubernetesConfiguration();
+                k.setMasterUrl(s.kubernetesUrl()); // null: in the cluster, the pod's service account
+                k.setNamespace(s.kubernetesNamespace());
+                KubernetesClusterService kube = new KubernetesClusterService(k);
+                kube.setLeaseResourceType(LeaseResourceType.Lease);
+                kube.setKubernetesResourceName(NAME);
+                kube.setKubernetesResourcesNamespace(s.kubernetesNamespace());
+                kube.setPodName(s.replica());
+                kube.setLeaseDurationMillis(lease);
+                kube.setRenewDeadlineMillis(lease * 2 / 3);
+                kube.setRetryPeriodMillis(renew);
+                yield kube;
+            }
+            default -> {
+                ZooKeeperClusterService zk = new ZooKeeperClusterService();
+                zk.setNodes(s.zookeeperNodes());
+                zk.setBasePath("/" + NAME);
+                zk.setSessionTimeout(lease);
+                zk.setConnectTimeout(Math.max(lease, 1000));
+                yield zk;
+            }
+        };
+        service.setId(s.replica());
+        service.setCamelContext(context);
+        return service;
+    }
+}
