@@ -39,6 +39,7 @@ final class ClusterServices {
                 kube.setKubernetesResourceName(NAME);
                 kube.setKubernetesResourcesNamespace(s.kubernetesNamespace());
                 kube.setPodName(s.replica());
+                kube.setClusterLabels(s.kubernetesLabels()); // the members: only these pods, Running and Ready, may lead
                 kube.setLeaseDurationMillis(lease);
                 kube.setRenewDeadlineMillis(lease * 2 / 3);
                 kube.setRetryPeriodMillis(renew);

@@ -19,9 +19,12 @@ import java.util.function.Function;
  * @param zookeeperNodes  {@code ontap.ha.zookeeper.nodes}: host:port,host:port (zookeeper)
  * @param kubernetesUrl   {@code ontap.ha.kubernetes.master-url}: the API server, outside a cluster only (kubernetes)
  * @param kubernetesNamespace {@code ontap.ha.kubernetes.namespace}: where the Leases are (default: the pod's own)
+ * @param kubernetesLabels {@code ontap.ha.kubernetes.pod-labels}: the replicas' pods; only those Running and Ready
+ *                         (and among them this one, named {@code replica}) may hold a Lease
  */
 public record HaSettings(String kind, String replica, Duration leaseDuration, Duration renewInterval, String fileRoot,
-                         String zookeeperNodes, String kubernetesUrl, String kubernetesNamespace) {
+                         String zookeeperNodes, String kubernetesUrl, String kubernetesNamespace,
+                         java.util.Map<String, String> kubernetesLabels) {
     public static final String KEY = "ontap.ha.cluster-service";
     static final Duration DEFAULT_LEASE = Duration.ofSeconds(15);
     static final Duration DEFAULT_RENEW = Duration.ofSeconds(2);
@@ -71,7 +74,23 @@ public record HaSettings(String kind, String replica, Duration leaseDuration, Du
             default -> { }
         }
         return Optional.of(new HaSettings(kind.get(), replica, lease, renew, root, nodes,
-                get.apply("ontap.ha.kubernetes.master-url").orElse(null), get.apply("ontap.ha.kubernetes.namespace").orElse(null)));
+                get.apply("ontap.ha.kubernetes.master-url").orElse(null), get.apply("ontap.ha.kubernetes.namespace").orElse(null),
+                labels(get.apply("ontap.ha.kubernetes.pod-labels").orElse(DEFAULT_LABELS))));
+    }
+
+    static final String DEFAULT_LABELS = "app.kubernetes.io/name=ontap-jobs";
+
+    private static java.util.Map<String, String> labels(String text) {
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+        for (String pair : text.split(",")) {
+            String[] kv = pair.strip().split("=", 2);
+            if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+                throw new IllegalArgumentException("ontap.ha.kubernetes.pod-labels: '" + text + "' is not a list of name=value"
+                        + " (e.g. " + DEFAULT_LABELS + ")");
+            }
+            labels.put(kv[0].strip(), kv[1].strip());
+        }
+        return java.util.Map.copyOf(labels);
     }
 
     private static Duration duration(Function<String, Optional<String>> get, String key, Duration otherwise) {
