@@ -1,0 +1,59 @@
+package io.ontapjobs.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ontapjobs.RunningService;
+import io.ontapjobs.operation.StoredOperation;
+import io.ontapjobs.store.Fencing;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replica that still believes it owns a cluster after another claimed it (its lease ran out while it was paused):
+ * the end of its operation is refused by the store, so it records and publishes nothing, drops its run, and no
+ * longer counts itself the owner.
+ */
+class StaleOwnerTest {
+    @TempDir
+    java.nio.file.Path tmp;
+    HaFixture ha;
+
+    @AfterEach
+    void stop() {
+        if (ha != null) {
+            ha.close();
+        }
+    }
+
+    @Test
+    void aStaleOwnerRecordsNoOutcomeAndPublishesNothing() throws Exception {
+        ha = new HaFixture(tmp, Duration.ofSeconds(2), Map.of("ontap.ha.cluster-service", "file",
+                "ontap.ha.file.root", tmp.resolve("locks").toString(), "ontap.ha.lease-duration", "3s", "ontap.ha.renew-interval", "500ms"));
+        RunningService r1 = ha.start("r1");
+        ha.awaitOneOwnerEach(Duration.ofSeconds(15));
+        assertThat(r1.submit(HaFixture.request("stale-1", "default")).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ha.store.find("stale-1").map(StoredOperation::status).orElse("").equals("running"));
+        String job = ha.json(ha.store.find("stale-1").orElseThrow().jobs()).get(0).asText();
+
+        // another replica claims the cluster behind r1's back, as one whose lease r1 outlived would
+        long epoch = ha.store.claim("default", new Fencing("usurper"));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> !HaFixture.ha(r1).owned().contains("default"));
+        assertThat(ha.first.endInstant(job)).as("the job ended: r1 tried to end the operation").isPresent();
+        StoredOperation stored = ha.store.find("stale-1").orElseThrow();
+        assertThat(stored.status()).as("r1's outcome was refused").isEqualTo("running");
+        assertThat(stored.outcome()).isNull();
+        assertThat(ha.store.owner("default").orElseThrow().epoch()).isEqualTo(epoch);
+        assertThat(ha.store.pending("webhook-1")).as("nothing queued for the sinks").isZero();
+        assertThat(HaFixture.ha(r1).state()).containsEntry("default", "fenced out").containsEntry("second", "owner");
+        JsonNode view = ha.json(r1.get("/api/v1/operations/stale-1").body());
+        assertThat(view.path("status").asText()).as("r1 answers from the store").isEqualTo("running");
+        assertThat(ha.first.stats().triggers()).isEqualTo(1);
+        assertThat(ha.webhooks).isEmpty();
+    }
+}
