@@ -161,6 +161,12 @@ public final class RunningService implements AutoCloseable {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs nothing to {@code path} (an action such as .../cancel). */
+    public HttpResponse<String> post(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     @Override
     public void close() {
         main.stop();

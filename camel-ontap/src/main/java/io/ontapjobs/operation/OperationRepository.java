@@ -37,6 +37,11 @@ public interface OperationRepository {
         return unfinished().stream().filter(o -> o.cluster().equals(cluster)).toList();
     }
 
+    /** The latest operations, newest first, at most {@code limit}: for lists where other processes run some (default: none). */
+    default List<StoredOperation> recent(int limit) {
+        return List.of();
+    }
+
     /** Operations of one cluster recorded and not yet sent, oldest first: what its owner picks up as they come. */
     default List<StoredOperation> accepted(String cluster) {
         return unfinished(cluster).stream().filter(o -> o.status().equals("accepted")).toList();

@@ -300,11 +300,24 @@ public class OperationRunner {
 
     /** Operations known to this process, newest first; {@code status} filters (accepted, running, or an outcome word). */
     public List<ObjectNode> list(String status) {
-        return runs.values().stream()
-                .filter(r -> status == null || r.status().equals(status))
-                .sorted(Comparator.comparing((Run r) -> r.acceptedAt).reversed())
-                .map(Run::view).toList();
+        if (ownership == ClusterOwnership.EVERYTHING) {
+            return runs.values().stream()
+                    .filter(r -> status == null || r.status().equals(status))
+                    .sorted(Comparator.comparing((Run r) -> r.acceptedAt).reversed())
+                    .map(Run::view).toList();
+        }
+        // other processes run some: the store's latest too, this process's own view where it has one
+        Map<String, ObjectNode> views = new LinkedHashMap<>();
+        runs.values().forEach(r -> views.put(r.request.id(), r.view()));
+        repository.recent(LIST_LIMIT).forEach(s -> views.computeIfAbsent(s.id(), id -> storedView(s)));
+        return views.values().stream()
+                .filter(v -> status == null || v.path("status").asText().equals(status))
+                .sorted(Comparator.comparing((ObjectNode v) -> v.path("accepted_at").asText()).reversed())
+                .toList();
     }
+
+    /** Operations of the store a list shows when other processes run some. */
+    static final int LIST_LIMIT = 1000;
 
     /**
      * Cancels, pauses or resumes the running job of an operation ({@code PATCH /api/cluster/jobs/{uuid}?action=…}).
@@ -313,6 +326,12 @@ public class OperationRunner {
     public CompletableFuture<ControlResult> control(String id, String action) {
         Run run = runs.get(id);
         if (run == null) {
+            StoredOperation elsewhere = ownership == ClusterOwnership.EVERYTHING ? null : repository.find(id).orElse(null);
+            if (elsewhere != null && elsewhere.outcome() == null) {
+                return CompletableFuture.completedFuture(ControlResult.refused(409, null, null, "operation '" + id
+                        + "' is run by the process that owns cluster '" + elsewhere.cluster() + "', not this one; send the"
+                        + " action again (it may reach that one)", null));
+            }
             return CompletableFuture.completedFuture(ControlResult.refused(404, null, null, "no operation '" + id + "'", null));
         }
         if (run.result.isDone()) {

@@ -17,6 +17,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
@@ -124,6 +127,23 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
 
     /** One view per ONTAP cluster; its leadership events are handled on the HA thread, in order. */
     void joinElections() throws Exception {
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new AbstractHealthCheck("ontap", "ha") {
+                @Override
+                public boolean isLiveness() {
+                    return false;
+                }
+
+                // a follower is as ready as an owner: it takes requests; which clusters it owns is shown, not judged
+                @Override
+                protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+                    builder.detail("replica", settings.replica());
+                    state().forEach((cluster, state) -> builder.detail("cluster." + cluster, state));
+                    builder.up();
+                }
+            });
+        }
         clusterService = ClusterServices.create(settings, context);
         context.addService(clusterService, true, true);
         for (String cluster : clusters) {

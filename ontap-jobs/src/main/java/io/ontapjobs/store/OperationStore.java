@@ -222,6 +222,11 @@ public final class OperationStore implements AutoCloseable {
             public List<StoredOperation> accepted(String cluster) {
                 return store.accepted(cluster);
             }
+
+            @Override
+            public List<StoredOperation> recent(int limit) {
+                return store.recent(limit);
+            }
         };
     }
 
@@ -468,6 +473,11 @@ public final class OperationStore implements AutoCloseable {
     /** A cluster's operations recorded and not yet sent, oldest first: what its owner picks up as other replicas accept them. */
     public List<StoredOperation> accepted(String cluster) {
         return query("SELECT * FROM operation WHERE cluster = ? AND status = 'accepted' ORDER BY accepted_at", cluster);
+    }
+
+    /** The latest operations, newest first, at most {@code limit}. */
+    public List<StoredOperation> recent(int limit) {
+        return query("SELECT * FROM operation ORDER BY accepted_at DESC LIMIT ?", limit);
     }
 
     /** The stored outcomes (CloudEvents JSON) of those of {@code ids} that have ended, by id. */
