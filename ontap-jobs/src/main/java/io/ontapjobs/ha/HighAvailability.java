@@ -248,7 +248,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     public Map<String, String> state() {
         Map<String, String> state = new java.util.TreeMap<>();
         for (String cluster : clusters) {
-            state.put(cluster, owns(cluster) ? "owner" : fencedOut.contains(cluster) ? "fenced out" : leading.contains(cluster) ? "claiming" : "follower");
+            state.put(cluster, owns(cluster) ? "owner" : fencedOut.contains(cluster) || claimed.contains(cluster) ? "fenced out"
+                    : leading.contains(cluster) ? "claiming" : "follower");
         }
         return state;
     }

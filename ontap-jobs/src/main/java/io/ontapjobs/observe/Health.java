@@ -28,12 +28,22 @@ public final class Health {
     }
 
     public static void register(CamelContext context, OntapComponent ontap, OperationStore store, Collection<String> sinks, long maxPending) {
+        register(context, ontap, store, sinks, maxPending, true);
+    }
+
+    /**
+     * @param clustersGateReadiness false for one replica of several: a replica that cannot reach an ONTAP cluster still
+     *                              takes requests and runs the other clusters' operations, and on Kubernetes a pod that
+     *                              is not Ready may hold no Lease, so one unreachable cluster would leave all without owner
+     */
+    public static void register(CamelContext context, OntapComponent ontap, OperationStore store, Collection<String> sinks,
+                                long maxPending, boolean clustersGateReadiness) {
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         if (registry == null) {
             return; // health checks not enabled (camel.health.enabled)
         }
         for (String cluster : ontap.clusterNames()) {
-            registry.register(new ClusterCheck(ontap, cluster));
+            registry.register(new ClusterCheck(ontap, cluster, clustersGateReadiness));
         }
         registry.register(new AbstractHealthCheck("ontap", "store") {
             @Override
@@ -134,10 +144,18 @@ public final class Health {
         private final OntapComponent ontap;
         private final String cluster;
 
-        ClusterCheck(OntapComponent ontap, String cluster) {
+        private final boolean readiness;
+
+        ClusterCheck(OntapComponent ontap, String cluster, boolean readiness) {
             super("cluster-" + cluster, CLUSTER_CHECK_INTERVAL);
             this.ontap = ontap;
             this.cluster = cluster;
+            this.readiness = readiness;
+        }
+
+        @Override
+        public boolean isReadiness() {
+            return readiness;
         }
 
         @Override

@@ -70,7 +70,8 @@ public final class OutcomeDelivery implements CamelConfiguration {
             for (String sink : sinks.keySet()) {
                 metrics.gauge("ontap.deliveries.pending", "Outcome deliveries not yet acknowledged", "sink", sink, () -> store.pending(sink));
             }
-            Health.register(context, ontap, store, sinks.keySet(), settings.maxPending());
+            boolean replicas = context.getRegistry().lookupByName("ontapClusterOwnership") != null;
+            Health.register(context, ontap, store, sinks.keySet(), settings.maxPending(), !replicas);
             // one thread per sink, none shared with tracking: a webhook timing out must not delay polls or other sinks
             for (String sink : sinks.keySet()) {
                 ScheduledExecutorService delivery = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ontap-outbox-" + sink);

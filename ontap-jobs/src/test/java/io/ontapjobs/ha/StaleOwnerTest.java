@@ -55,5 +55,10 @@ class StaleOwnerTest {
         assertThat(view.path("status").asText()).as("r1 answers from the store").isEqualTo("running");
         assertThat(ha.first.stats().triggers()).isEqualTo(1);
         assertThat(ha.webhooks).isEmpty();
+
+        // an unreachable ONTAP cluster is shown, but keeps no replica from being ready (on Kubernetes, from holding Leases)
+        ha.second.close();
+        assertThat(r1.get("/observe/health").body()).contains("{\"name\":\"cluster-second\",\"status\":\"DOWN\"");
+        assertThat(r1.get("/observe/health/ready").statusCode()).isEqualTo(200);
     }
 }
