@@ -29,6 +29,8 @@ import org.flywaydb.core.Flyway;
  */
 public final class OperationStore implements AutoCloseable {
     public static final List<String> UNFINISHED = List.of("accepted", "triggering", "running");
+    /** The longest a step's transaction may wait for its own process between two statements (PostgreSQL). */
+    static final long STEP_IDLE_LIMIT_MS = 5000;
     /** The embedded database's base name: {@code <dir>/ontap-jobs.mv.db} (and H2's trace or lock files beside it). */
     public static final String EMBEDDED_NAME = "ontap-jobs";
 
@@ -41,7 +43,7 @@ public final class OperationStore implements AutoCloseable {
         // H2 is one process's (high availability refuses it): no claim needs to skip another's lock
         H2("classpath:db/migration",
                 "MERGE INTO delivery (outcome_id, sink, next_attempt_at) KEY (outcome_id, sink) VALUES (?, ?, ?)",
-                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)", " FOR UPDATE", ""),
+                "MERGE INTO heartbeat (id, beat_at) KEY (id) VALUES (1, ?)", " FOR UPDATE", "", null),
         // ON CONFLICT rather than MERGE: PostgreSQL has MERGE only from 15 on
         POSTGRESQL("classpath:db/postgresql",
                 "INSERT INTO delivery (outcome_id, sink, next_attempt_at) VALUES (?, ?, ?) "
@@ -50,20 +52,25 @@ public final class OperationStore implements AutoCloseable {
                 // a step's check of the epoch: many at once, while a claim (an UPDATE) waits for them all to commit
                 " FOR SHARE",
                 // a delivery being delivered stays locked until its result is written; other replicas pass it by
-                " FOR UPDATE OF d SKIP LOCKED");
+                " FOR UPDATE OF d SKIP LOCKED",
+                // a replica paused inside a step (SIGSTOP, a frozen VM) would hold its epoch lock, and so stall the claim
+                // of a new owner, for as long as it sleeps: its session is ended instead, and the step fails
+                "SET LOCAL idle_in_transaction_session_timeout = '" + STEP_IDLE_LIMIT_MS + "ms'");
 
         final String migrations;
         final String queueDelivery;
         final String beat;
         final String epochLock;
         final String claimDelivery;
+        final String stepLimit;
 
-        Dialect(String migrations, String queueDelivery, String beat, String epochLock, String claimDelivery) {
+        Dialect(String migrations, String queueDelivery, String beat, String epochLock, String claimDelivery, String stepLimit) {
             this.migrations = migrations;
             this.queueDelivery = queueDelivery;
             this.beat = beat;
             this.epochLock = epochLock;
             this.claimDelivery = claimDelivery;
+            this.stepLimit = stepLimit;
         }
 
         static Dialect of(String databaseProductName) {
@@ -309,6 +316,11 @@ public final class OperationStore implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                if (fencing != null && dialect.stepLimit != null) {
+                    try (java.sql.Statement limit = c.createStatement()) {
+                        limit.execute(dialect.stepLimit);
+                    }
+                }
                 Long epoch = fencing == null ? null : checkEpoch(c, id, step, fencing);
                 String sql = "UPDATE operation SET " + set + (epoch == null ? "" : ", owner = ?, epoch = ?")
                         + " WHERE id = ? AND status IN (" + String.join(", ", expected.stream().map(e -> "?").toList()) + ")";
