@@ -55,6 +55,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private final Set<String> fencedOut = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<Outcome>> awaiting = new ConcurrentHashMap<>();
     private CamelClusterService clusterService;
+    private final Map<String, CamelClusterView> views = new ConcurrentHashMap<>();
+    private long nextElectionCheck;
     private ScheduledExecutorService thread;
     private ExecutorService completions;
 
@@ -148,6 +150,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
         context.addService(clusterService, true, true);
         for (String cluster : clusters) {
             CamelClusterView view = clusterService.getView(HaSettings.VIEW_PREFIX + cluster);
+            views.put(cluster, view);
             view.addEventListener((CamelClusterEventListener.Leadership) (v, leader) -> {
                 boolean local = leader != null && leader.isLocal();
                 thread.execute(() -> leadership(cluster, local));
@@ -186,6 +189,11 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private void tick() {
         try {
             for (String cluster : clusters) {
+                CamelClusterView view = views.get(cluster);
+                if (view != null && leading.contains(cluster) && !view.getLocalMember().isLeader()) {
+                    // lost without an event: camel-zookeeper cannot tell it while ZooKeeper is unreachable
+                    leadership(cluster, false);
+                }
                 if (!leading.contains(cluster) || fencedOut.contains(cluster)) {
                     continue;
                 }
@@ -199,9 +207,35 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
                     runner().pickUp(cluster);
                 }
             }
+            if ("zookeeper".equals(settings.kind()) && System.nanoTime() - nextElectionCheck >= 0) {
+                nextElectionCheck = System.nanoTime() + settings.renewInterval().toNanos();
+                rejoinElections();
+            }
             completeRecorded();
         } catch (RuntimeException e) {
             LOG.error("High availability tick failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * A replica whose ZooKeeper session expired has left the elections for good (camel-zookeeper's leader selector is
+     * not requeued): once ZooKeeper answers again, it stands again. Restarting the view requeues it.
+     */
+    private void rejoinElections() {
+        for (String cluster : clusters) {
+            CamelClusterView view = views.get(cluster);
+            if (view == null || leading.contains(cluster)) {
+                continue;
+            }
+            try {
+                if (view.getMembers().stream().noneMatch(m -> m.isLocal())) {
+                    LOG.info("Replica {} stands again for cluster {} (its ZooKeeper session had expired)", settings.replica(), cluster);
+                    clusterService.stopView(view.getNamespace());
+                    clusterService.startView(view.getNamespace());
+                }
+            } catch (Exception e) { // ZooKeeper unreachable: next time
+                LOG.debug("Election of cluster {} not checked: {}", cluster, e.getMessage());
+            }
         }
     }
 
