@@ -8,7 +8,9 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.operation.InMemoryOperationRepository;
 import io.ontapjobs.operation.InvalidRequestException;
+import io.ontapjobs.operation.OperationRequest;
 import io.ontapjobs.operation.NotAllowedException;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.simulator.OntapSimulator;
@@ -197,7 +199,9 @@ class OntapOptionsTest {
 
     @Test
     void aClusterHasOneDefinitionAndConnectionOptionsNeedAUrl() throws Exception {
-        CamelContext context = camel(new OntapComponent());
+        OntapComponent ontap = new OntapComponent();
+        ontap.addCluster(io.ontapjobs.ontap.ClusterConfig.of("busy", sim.baseUrl(), "admin", "netapp1!"));
+        CamelContext context = camel(ontap);
         String prod = "ontap:prod?url=" + sim.baseUrl() + "&password=netapp1!";
         context.getEndpoint(prod + "&method=POST&path=/api/storage/volumes");
         context.getEndpoint(prod + "&operation=read&path=/api/storage/volumes"); // the same definition: fine
@@ -211,7 +215,37 @@ class OntapOptionsTest {
                 .hasMessageContaining("option password: set, but url is not");
         assertThatThrownBy(() -> context.getEndpoint("ontap:bad?url=" + sim.baseUrl() + "&maxConcurrentRequests=0"))
                 .hasMessageContaining("option maxConcurrentRequests");
-        assertThat(context.getComponent("ontap", OntapComponent.class).clusterNames()).containsExactly("prod");
+        // a cluster in use keeps its definition
+        context.createProducerTemplate().send("ontap:busy?method=POST&path=/api/storage/volumes", x -> x.getIn().setBody("{}"));
+        assertThatThrownBy(() -> context.getEndpoint("ontap:busy?url=http://127.0.0.1:9"))
+                .hasMessageContaining("option url: cluster 'busy' is in use already");
+        assertThat(ontap.clusterNames()).containsExactlyInAnyOrder("prod", "busy");
+    }
+
+    @Test
+    void aClusterARouteDefinesIsKnownWhenUnfinishedOperationsAreTakenUp() throws Exception {
+        // left by an earlier run of the application: recorded, never sent
+        InMemoryOperationRepository repository = new InMemoryOperationRepository();
+        OperationRequest request = new OperationRequest("left-over", "lab", "POST", "/api/storage/volumes", Map.of(), null, null, null, null);
+        repository.insert(request.id(), request.cluster(), request.toJson(), java.time.Instant.now());
+        OntapComponent ontap = new OntapComponent();
+        ontap.setOperationRepository(repository);
+        ontap.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
+        CamelContext context = new DefaultCamelContext();
+        context.addComponent("ontap", ontap);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:lab").to("ontap:lab?url=" + sim.baseUrl() + "&password=netapp1!&method=POST&path=/api/storage/volumes");
+            }
+        });
+
+        context.start();
+        contexts.add(context);
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> repository.find("left-over").orElseThrow().status().equals("succeeded"));
+        assertThat(sim.stats().triggers()).isEqualTo(1);
     }
 
     @Test
