@@ -156,6 +156,7 @@ public class OntapComponent extends DefaultComponent {
         OntapEndpoint endpoint = new OntapEndpoint(uri, this, options);
         endpoint.setCluster(remaining == null || remaining.isBlank() ? "default" : remaining);
         setProperties(endpoint, parameters);
+        options.check();
         define(endpoint.getCluster(), options);
         return endpoint;
     }

@@ -2,6 +2,7 @@ package io.ontapjobs.component;
 
 import io.ontapjobs.ontap.AllowList;
 import io.ontapjobs.ontap.ClusterConfig;
+import io.ontapjobs.operation.OperationRequest;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,6 +95,20 @@ public class OntapConfiguration implements Cloneable {
             return copy;
         } catch (CloneNotSupportedException e) {
             throw new RuntimeCamelException(e);
+        }
+    }
+
+    /**
+     * Refuses option values no message could make right, when the endpoint is created.
+     *
+     * @throws IllegalArgumentException naming the option
+     */
+    void check() {
+        if (timeout < 0 || timeout > OperationRequest.MAX_TIMEOUT.toMillis()) {
+            throw new IllegalArgumentException("option timeout: must be from 1ms to 30d (or 0 for the policy's)");
+        }
+        if (returnTimeout != null && (returnTimeout < 0 || returnTimeout > 120)) {
+            throw new IllegalArgumentException("option returnTimeout: must be from 0 to 120 (seconds)");
         }
     }
 

@@ -215,6 +215,8 @@ class OntapOptionsTest {
                 .hasMessageContaining("option password: set, but url is not");
         assertThatThrownBy(() -> context.getEndpoint("ontap:bad?url=" + sim.baseUrl() + "&maxConcurrentRequests=0"))
                 .hasMessageContaining("option maxConcurrentRequests");
+        assertThatThrownBy(() -> context.getEndpoint("ontap:prod?returnTimeout=121")).hasMessageContaining("option returnTimeout");
+        assertThatThrownBy(() -> context.getEndpoint("ontap:prod?timeout=31d")).hasMessageContaining("option timeout");
         // a cluster in use keeps its definition
         context.createProducerTemplate().send("ontap:busy?method=POST&path=/api/storage/volumes", x -> x.getIn().setBody("{}"));
         assertThatThrownBy(() -> context.getEndpoint("ontap:busy?url=http://127.0.0.1:9"))
