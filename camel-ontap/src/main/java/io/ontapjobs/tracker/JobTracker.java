@@ -438,6 +438,10 @@ public class JobTracker implements AutoCloseable {
         try {
             OntapResponse response = call(JOBS + "/" + w.uuid, Map.of("fields", Job.FIELDS));
             if (response.status() == 404 && response.error().map(e -> OntapError.ENTRY_DOES_NOT_EXIST.equals(e.code())).orElse(true)) {
+                if (w.holder.get() instanceof Job end) { // the watermark query saw it end before it was deleted
+                    release(w);
+                    return;
+                }
                 finish(w, new TrackResult(TrackResult.End.VANISHED, w.last, w.polls,
                         "job " + w.uuid + " no longer exists on the cluster (ONTAP deletes finished jobs after about 300 s)"));
                 return;
@@ -509,7 +513,11 @@ public class JobTracker implements AutoCloseable {
     private static void seen(Watched w, Job job) {
         w.polls++;
         w.last = job;
-        w.listener.polled(job);
+        try {
+            w.listener.polled(job);
+        } catch (RuntimeException e) { // the record must still be let go of, or ended
+            LOG.warn("Job listener failed for job {}: {}", w.uuid, e.toString());
+        }
     }
 
     /** Lets go of the record; news handed over meanwhile (its end, its deadline) is acted on instead. */
