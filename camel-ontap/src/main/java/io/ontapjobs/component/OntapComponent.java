@@ -9,10 +9,13 @@ import io.ontapjobs.operation.InvalidRequestException;
 import io.ontapjobs.operation.OperationRepository;
 import io.ontapjobs.outcome.OutcomeListener;
 import io.ontapjobs.operation.OperationRunner;
+import io.ontapjobs.operation.OperationState;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.policy.Policy;
 import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.PollSettings;
+import io.ontapjobs.time.OntapClock;
+import io.ontapjobs.time.SystemClock;
 import io.ontapjobs.tracker.JobTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +65,8 @@ public class OntapComponent extends DefaultComponent {
             + " MeterRegistry when there is one, else nothing")
     private OntapMetrics metrics;
     private OperationRunner runner;
+    private OntapClock clock;
+    /** The system clock's timer, when the registry gives no clock. */
     private ScheduledExecutorService scheduler;
     private ExecutorService completions;
 
@@ -259,7 +264,11 @@ public class OntapComponent extends DefaultComponent {
         super.doStart();
         loadConfiguration();
         var executors = getCamelContext().getExecutorServiceManager();
-        scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+        clock = getCamelContext().getRegistry().findSingleByType(OntapClock.class); // a test's virtual time
+        if (clock == null) {
+            scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+            clock = new SystemClock(scheduler);
+        }
         completions = executors.newFixedThreadPool(this, "ontap-completion", 2);
         OntapClient.bindHttpClientConfigurer(getCamelContext());
         if (operationRepository == null) {
@@ -269,7 +278,7 @@ public class OntapComponent extends DefaultComponent {
             metrics = OntapMetrics.lookup(getCamelContext());
         }
         List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
-        runner = new OperationRunner(this::cluster, this::policy, scheduler, new Random(), operationRepository, listeners, metrics);
+        runner = new OperationRunner(this::cluster, this::policy, clock, new Random(), operationRepository, listeners, metrics);
         for (ClusterConfig c : configured.values()) {
             if (c.insecure() && !fromOptions.containsKey(c.name())) {
                 warnInsecure(c);
@@ -331,12 +340,12 @@ public class OntapComponent extends DefaultComponent {
             // our own pool, not one from Camel's manager: its profiles cannot give polls a place ahead of triggers
             ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
             OntapClient client = new OntapClient(getCamelContext(), config);
-            JobTracker tracker = new JobTracker(client, scheduler, calls::executeFirst, completions, new Random(),
+            JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(),
                     metrics == null ? OntapMetrics.NONE : metrics);
             OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;
-            for (String status : List.of("accepted", "triggering", "running")) {
-                m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", status,
-                        () -> runner.count(config.name(), status));
+            for (OperationState state : OperationState.IN_FLIGHT) {
+                m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),
+                        () -> runner.count(config.name(), state));
             }
             return new Cluster(config, client, tracker, calls);
         } catch (Exception e) {
@@ -354,6 +363,9 @@ public class OntapComponent extends DefaultComponent {
         clusters.clear();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdown(scheduler);
+            scheduler = null;
+        }
+        if (completions != null) {
             getCamelContext().getExecutorServiceManager().shutdown(completions);
         }
         super.doStop();
