@@ -241,7 +241,33 @@ public class OntapComponent extends DefaultComponent {
 
     private ClusterConfig configOrNull(String name) {
         Defined defined = fromOptions.get(name);
-        return defined != null ? defined.config() : configured.get(name);
+        if (defined != null) {
+            return defined.config();
+        }
+        ClusterConfig config = configured.get(name);
+        if (config == null && getCamelContext() != null) {
+            config = byName(name);
+        }
+        return config;
+    }
+
+    /**
+     * {@code ontap.clusters.<name>.url} asked for by name: property sources that cannot list their keys (Spring Boot's
+     * Environment, seen through Camel's properties) still define the clusters a route names.
+     */
+    private ClusterConfig byName(String name) {
+        if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+            return null; // never a property key made of anything else
+        }
+        var props = getCamelContext().getPropertiesComponent();
+        java.util.function.Function<String, java.util.Optional<String>> get =
+                k -> props.resolveProperty(ClusterSettings.PREFIX + name + "." + k).filter(v -> !v.isBlank());
+        if (get.apply("url").isEmpty()) {
+            return null;
+        }
+        ClusterConfig config = ClusterSettings.build(name, get);
+        ClusterConfig first = configured.putIfAbsent(name, config);
+        return first != null ? first : config;
     }
 
     private record Defined(OntapConfiguration options, ClusterConfig config) {

@@ -17,6 +17,11 @@ public final class OntapConstants {
             + " /api/storage/volumes/UUID; a plain path under /api/ (no dot segments, percent signs, query or fragment)."
             + " Only for an endpoint with the option path.", javaType = "String")
     public static final String PATH = "OntapPath";
+    @Metadata(label = "producer", description = "Input: headers whose names start with OntapQuery. add a query parameter to"
+            + " this message's call, or replace the option of that name: OntapQuery.name set to vol1 sends name=vol1. The"
+            + " value is sent as data (percent-encoded). Parameter names: letters, digits, underscore and dot. Only for an"
+            + " endpoint with the option path.", javaType = "String")
+    public static final String QUERY_PREFIX = "OntapQuery.";
     @Metadata(label = "producer", description = "The operation id: read on input (generated when absent), set on output."
             + " Input of cancel, pause and resume: the operation whose running job they address.", javaType = "String")
     public static final String OPERATION_ID = "OntapOperationId";

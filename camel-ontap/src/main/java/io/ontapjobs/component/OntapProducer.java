@@ -48,7 +48,7 @@ public class OntapProducer extends DefaultAsyncProducer {
             return switch (operation) {
                 case run -> run(exchange, callback, request(in));
                 case trigger -> trigger(exchange, callback, request(in));
-                case read -> read(exchange, callback, readPath(in));
+                case read -> read(exchange, callback, readPath(in), query(in));
                 case cancel, pause, resume -> control(exchange, callback, operation.name());
             };
         } catch (RuntimeException e) {
@@ -98,10 +98,10 @@ public class OntapProducer extends DefaultAsyncProducer {
     }
 
     /** read: a plain GET, every page (_links.next) of records, for split and fan-out. */
-    private boolean read(Exchange exchange, AsyncCallback callback, String path) {
+    private boolean read(Exchange exchange, AsyncCallback callback, String path, Map<String, String> query) {
         return onCluster(exchange, callback, cluster -> {
             List<Object> records = new java.util.ArrayList<>();
-            OntapResponse r = cluster.client().get(path, query());
+            OntapResponse r = cluster.client().get(path, query);
             while (true) {
                 if (!r.isSuccess()) {
                     throw new OntapReadException(path, r);
@@ -181,11 +181,33 @@ public class OntapProducer extends DefaultAsyncProducer {
         void run(io.ontapjobs.operation.Cluster cluster) throws Exception;
     }
 
-    private Map<String, String> query() {
+    /**
+     * The endpoint's query options, with each {@code OntapQuery.<name>} header of the message added (or replacing the
+     * option of that name). A header's value is data: the client percent-encodes it, so it can add no parameter of its
+     * own. Such headers only apply to an endpoint with the option path: a request document names its own query.
+     */
+    private Map<String, String> query(Message in) {
         Map<String, String> query = new LinkedHashMap<>();
         getEndpoint().getConfiguration().getQuery().forEach((k, v) -> query.put(k, String.valueOf(v)));
+        for (var header : in.getHeaders().entrySet()) {
+            if (!header.getKey().startsWith(OntapConstants.QUERY_PREFIX) || header.getValue() == null) {
+                continue;
+            }
+            String name = header.getKey().substring(OntapConstants.QUERY_PREFIX.length());
+            if (!QUERY_NAME.matcher(name).matches()) {
+                throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + "*", "a header's parameter name must be letters,"
+                        + " digits, '_' and '.' (e.g. OntapQuery.svm.name), at most 100");
+            }
+            if (getEndpoint().getConfiguration().getPath() == null) {
+                throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + name, "only for an endpoint with the option path"
+                        + " (a request document names its own query)");
+            }
+            query.put(name, in.getHeader(header.getKey(), String.class));
+        }
         return query;
     }
+
+    private static final java.util.regex.Pattern QUERY_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.]{1,100}");
 
     /** cancel, pause, resume: on the operation's running job, or on a job by UUID. */
     private boolean control(Exchange exchange, AsyncCallback callback, String action) {
@@ -238,6 +260,7 @@ public class OntapProducer extends DefaultAsyncProducer {
                             + " names its own method and path)");
                 }
             }
+            query(in); // refuses OntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
             request = body instanceof OperationRequest r ? r
                     : body instanceof JsonNode n ? OperationRequest.fromJson(n)
@@ -261,7 +284,7 @@ public class OntapProducer extends DefaultAsyncProducer {
                 OperationRequest.checkPath(path, OntapConstants.PATH);
             }
             request = new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
-                    method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(), body(in),
+                    method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(in), body(in),
                     options.getTimeout() == 0 ? null : java.time.Duration.ofMillis(options.getTimeout()), options.getPolicy(),
                     options.getReturnTimeout());
         }

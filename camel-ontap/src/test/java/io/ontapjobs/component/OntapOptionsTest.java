@@ -320,6 +320,68 @@ class OntapOptionsTest {
     }
 
     @Test
+    void ontapQueryHeadersAddParametersAsDataNeverAsMoreParameters() throws Exception {
+        ProducerTemplate template = camel(onTheSimulator()).createProducerTemplate();
+        String create = "ontap:default?method=POST&path=/api/storage/volumes";
+        for (String name : List.of("q-a", "q-b")) {
+            assertThat(send(template, create, Map.of(), "{\"name\":\"" + name + "\"}").getMessage().getHeader(OntapConstants.STATUS))
+                    .isEqualTo("succeeded");
+        }
+        String read = "ontap:default?operation=read&path=/api/storage/volumes&query.fields=name";
+
+        List<?> one = send(template, read, Map.of("OntapQuery.name", "q-a"), null).getMessage().getBody(List.class);
+        // an '&' in the value is part of the name asked for, not a second parameter
+        List<?> none = send(template, read, Map.of("OntapQuery.name", "q-a&name=q-b"), null).getMessage().getBody(List.class);
+        List<?> replaced = send(template, "ontap:default?operation=read&path=/api/storage/volumes&query.name=q-a",
+                Map.of("OntapQuery.name", "q-b"), null).getMessage().getBody(List.class);
+
+        assertThat(one).hasSize(1);
+        assertThat(((Map<?, ?>) one.get(0)).get("name")).isEqualTo("q-a");
+        assertThat(none).isEmpty();
+        assertThat(((Map<?, ?>) replaced.get(0)).get("name")).isEqualTo("q-b");
+        sim.stats().reset();
+        assertThat(send(template, read, Map.of("OntapQuery.name&x", "q-a"), null).getException())
+                .isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("OntapQuery.*: a header's parameter name");
+        assertThat(send(template, "ontap:default", Map.of("OntapQuery.name", "q-a"),
+                "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").getException())
+                .hasMessageStartingWith("OntapQuery.name: only for an endpoint with the option path");
+        assertThat(sim.stats().total()).isZero();
+    }
+
+    /** Spring Boot's Environment, as Camel sees it: a value for a key asked for, no list of keys. */
+    @Test
+    void aClusterWhosePropertiesCannotBeListedIsFoundByItsName() throws Exception {
+        CamelContext context = new DefaultCamelContext();
+        Map<String, String> values = Map.of("ontap.clusters.lab.url", sim.baseUrl(), "ontap.clusters.lab.password", "netapp1!");
+        context.getPropertiesComponent().addPropertiesSource(new org.apache.camel.spi.PropertiesSource() {
+            @Override
+            public String getName() {
+                return "lookup-only";
+            }
+
+            @Override
+            public String getProperty(String name) {
+                return values.get(name);
+            }
+        });
+        OntapComponent ontap = new OntapComponent();
+        ontap.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
+        context.addComponent("ontap", ontap);
+        context.start();
+        contexts.add(context);
+
+        Exchange e = send(context.createProducerTemplate(), "ontap:lab?method=POST&path=/api/storage/volumes", Map.of(), "{}");
+
+        assertThat(e.getException()).isNull();
+        assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
+        assertThat(ontap.clusterNames()).contains("lab");
+        // a name that is no plain word is never made into a property key
+        assertThat(send(context.createProducerTemplate(), "ontap:default", Map.of(),
+                "{\"cluster\":\"lab}}{{x\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").getException())
+                .isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
     void badHeaderValuesAreRefusedNamingTheHeaderBeforeAnythingIsSent() throws Exception {
         ProducerTemplate template = camel(onTheSimulator()).createProducerTemplate();
         String run = "ontap:default?method=POST&path=/api/storage/volumes";
