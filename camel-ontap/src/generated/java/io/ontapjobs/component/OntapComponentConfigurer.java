@@ -19,19 +19,51 @@ import org.apache.camel.support.component.PropertyConfigurerSupport;
 @SuppressWarnings("unchecked")
 public class OntapComponentConfigurer extends PropertyConfigurerSupport implements GeneratedPropertyConfigurer, PropertyConfigurerGetter {
 
+    private io.ontapjobs.component.OntapConfiguration getOrCreateConfiguration(OntapComponent target) {
+        if (target.getConfiguration() == null) {
+            target.setConfiguration(new io.ontapjobs.component.OntapConfiguration());
+        }
+        return target.getConfiguration();
+    }
+
     @Override
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         OntapComponent target = (OntapComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "allow": getOrCreateConfiguration(target).setAllow(property(camelContext, java.lang.String.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "configuration": target.setConfiguration(property(camelContext, io.ontapjobs.component.OntapConfiguration.class, value)); return true;
+        case "enforceallowlist":
+        case "enforceAllowList": getOrCreateConfiguration(target).setEnforceAllowList(property(camelContext, boolean.class, value)); return true;
+        case "insecure": getOrCreateConfiguration(target).setInsecure(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": getOrCreateConfiguration(target).setMaxConcurrentRequests(property(camelContext, int.class, value)); return true;
+        case "method": getOrCreateConfiguration(target).setMethod(property(camelContext, java.lang.String.class, value)); return true;
         case "metrics": target.setMetrics(property(camelContext, io.ontapjobs.metrics.OntapMetrics.class, value)); return true;
+        case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, io.ontapjobs.component.OntapOperation.class, value)); return true;
         case "operationrepository":
         case "operationRepository": target.setOperationRepository(property(camelContext, io.ontapjobs.operation.OperationRepository.class, value)); return true;
+        case "password": getOrCreateConfiguration(target).setPassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "path": getOrCreateConfiguration(target).setPath(property(camelContext, java.lang.String.class, value)); return true;
         case "policiesfile":
         case "policiesFile": target.setPoliciesFile(property(camelContext, java.lang.String.class, value)); return true;
+        case "policy": getOrCreateConfiguration(target).setPolicy(property(camelContext, java.lang.String.class, value)); return true;
+        case "query": getOrCreateConfiguration(target).setQuery(property(camelContext, java.util.Map.class, value)); return true;
+        case "requesttimeout":
+        case "requestTimeout": getOrCreateConfiguration(target).setRequestTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "returntimeout":
+        case "returnTimeout": getOrCreateConfiguration(target).setReturnTimeout(property(camelContext, java.lang.Integer.class, value)); return true;
+        case "timeout": getOrCreateConfiguration(target).setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "truststore": getOrCreateConfiguration(target).setTruststore(property(camelContext, java.lang.String.class, value)); return true;
+        case "truststorepassword":
+        case "truststorePassword": getOrCreateConfiguration(target).setTruststorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "unreachableafter":
+        case "unreachableAfter": getOrCreateConfiguration(target).setUnreachableAfter(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "url": getOrCreateConfiguration(target).setUrl(property(camelContext, java.lang.String.class, value)); return true;
+        case "username": getOrCreateConfiguration(target).setUsername(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
         }
     }
@@ -44,15 +76,40 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "allow": return java.lang.String.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "configuration": return io.ontapjobs.component.OntapConfiguration.class;
+        case "enforceallowlist":
+        case "enforceAllowList": return boolean.class;
+        case "insecure": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": return int.class;
+        case "method": return java.lang.String.class;
         case "metrics": return io.ontapjobs.metrics.OntapMetrics.class;
+        case "operation": return io.ontapjobs.component.OntapOperation.class;
         case "operationrepository":
         case "operationRepository": return io.ontapjobs.operation.OperationRepository.class;
+        case "password": return java.lang.String.class;
+        case "path": return java.lang.String.class;
         case "policiesfile":
         case "policiesFile": return java.lang.String.class;
+        case "policy": return java.lang.String.class;
+        case "query": return java.util.Map.class;
+        case "requesttimeout":
+        case "requestTimeout": return long.class;
+        case "returntimeout":
+        case "returnTimeout": return java.lang.Integer.class;
+        case "timeout": return long.class;
+        case "truststore": return java.lang.String.class;
+        case "truststorepassword":
+        case "truststorePassword": return java.lang.String.class;
+        case "unreachableafter":
+        case "unreachableAfter": return long.class;
+        case "url": return java.lang.String.class;
+        case "username": return java.lang.String.class;
         default: return null;
         }
     }
@@ -61,15 +118,48 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         OntapComponent target = (OntapComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "allow": return getOrCreateConfiguration(target).getAllow();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "configuration": return target.getConfiguration();
+        case "enforceallowlist":
+        case "enforceAllowList": return getOrCreateConfiguration(target).isEnforceAllowList();
+        case "insecure": return getOrCreateConfiguration(target).isInsecure();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": return getOrCreateConfiguration(target).getMaxConcurrentRequests();
+        case "method": return getOrCreateConfiguration(target).getMethod();
         case "metrics": return target.getMetrics();
+        case "operation": return getOrCreateConfiguration(target).getOperation();
         case "operationrepository":
         case "operationRepository": return target.getOperationRepository();
+        case "password": return getOrCreateConfiguration(target).getPassword();
+        case "path": return getOrCreateConfiguration(target).getPath();
         case "policiesfile":
         case "policiesFile": return target.getPoliciesFile();
+        case "policy": return getOrCreateConfiguration(target).getPolicy();
+        case "query": return getOrCreateConfiguration(target).getQuery();
+        case "requesttimeout":
+        case "requestTimeout": return getOrCreateConfiguration(target).getRequestTimeout();
+        case "returntimeout":
+        case "returnTimeout": return getOrCreateConfiguration(target).getReturnTimeout();
+        case "timeout": return getOrCreateConfiguration(target).getTimeout();
+        case "truststore": return getOrCreateConfiguration(target).getTruststore();
+        case "truststorepassword":
+        case "truststorePassword": return getOrCreateConfiguration(target).getTruststorePassword();
+        case "unreachableafter":
+        case "unreachableAfter": return getOrCreateConfiguration(target).getUnreachableAfter();
+        case "url": return getOrCreateConfiguration(target).getUrl();
+        case "username": return getOrCreateConfiguration(target).getUsername();
+        default: return null;
+        }
+    }
+
+    @Override
+    public Object getCollectionValueType(Object target, String name, boolean ignoreCase) {
+        switch (ignoreCase ? name.toLowerCase() : name) {
+        case "query": return java.lang.Object.class;
         default: return null;
         }
     }

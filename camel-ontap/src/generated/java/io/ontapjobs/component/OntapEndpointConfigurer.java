@@ -23,20 +23,32 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         OntapEndpoint target = (OntapEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "action": target.setAction(property(camelContext, java.lang.String.class, value)); return true;
-        case "awaitjob":
-        case "awaitJob": target.setAwaitJob(property(camelContext, boolean.class, value)); return true;
+        case "allow": target.getConfiguration().setAllow(property(camelContext, java.lang.String.class, value)); return true;
         case "enforceallowlist":
-        case "enforceAllowList": target.setEnforceAllowList(property(camelContext, boolean.class, value)); return true;
+        case "enforceAllowList": target.getConfiguration().setEnforceAllowList(property(camelContext, boolean.class, value)); return true;
+        case "insecure": target.getConfiguration().setInsecure(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
-        case "method": target.setMethod(property(camelContext, java.lang.String.class, value)); return true;
-        case "path": target.setPath(property(camelContext, java.lang.String.class, value)); return true;
-        case "policy": target.setPolicy(property(camelContext, java.lang.String.class, value)); return true;
-        case "query": target.setQuery(property(camelContext, java.util.Map.class, value)); return true;
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": target.getConfiguration().setMaxConcurrentRequests(property(camelContext, int.class, value)); return true;
+        case "method": target.getConfiguration().setMethod(property(camelContext, java.lang.String.class, value)); return true;
+        case "operation": target.getConfiguration().setOperation(property(camelContext, io.ontapjobs.component.OntapOperation.class, value)); return true;
+        case "password": target.getConfiguration().setPassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "path": target.getConfiguration().setPath(property(camelContext, java.lang.String.class, value)); return true;
+        case "policy": target.getConfiguration().setPolicy(property(camelContext, java.lang.String.class, value)); return true;
+        case "query": target.getConfiguration().setQuery(property(camelContext, java.util.Map.class, value)); return true;
+        case "requesttimeout":
+        case "requestTimeout": target.getConfiguration().setRequestTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "returntimeout":
-        case "returnTimeout": target.setReturnTimeout(property(camelContext, java.lang.Integer.class, value)); return true;
-        case "timeout": target.setTimeout(property(camelContext, java.lang.String.class, value)); return true;
+        case "returnTimeout": target.getConfiguration().setReturnTimeout(property(camelContext, java.lang.Integer.class, value)); return true;
+        case "timeout": target.getConfiguration().setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "truststore": target.getConfiguration().setTruststore(property(camelContext, java.lang.String.class, value)); return true;
+        case "truststorepassword":
+        case "truststorePassword": target.getConfiguration().setTruststorePassword(property(camelContext, java.lang.String.class, value)); return true;
+        case "unreachableafter":
+        case "unreachableAfter": target.getConfiguration().setUnreachableAfter(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "url": target.getConfiguration().setUrl(property(camelContext, java.lang.String.class, value)); return true;
+        case "username": target.getConfiguration().setUsername(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
         }
     }
@@ -44,20 +56,32 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "action": return java.lang.String.class;
-        case "awaitjob":
-        case "awaitJob": return boolean.class;
+        case "allow": return java.lang.String.class;
         case "enforceallowlist":
         case "enforceAllowList": return boolean.class;
+        case "insecure": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": return int.class;
         case "method": return java.lang.String.class;
+        case "operation": return io.ontapjobs.component.OntapOperation.class;
+        case "password": return java.lang.String.class;
         case "path": return java.lang.String.class;
         case "policy": return java.lang.String.class;
         case "query": return java.util.Map.class;
+        case "requesttimeout":
+        case "requestTimeout": return long.class;
         case "returntimeout":
         case "returnTimeout": return java.lang.Integer.class;
-        case "timeout": return java.lang.String.class;
+        case "timeout": return long.class;
+        case "truststore": return java.lang.String.class;
+        case "truststorepassword":
+        case "truststorePassword": return java.lang.String.class;
+        case "unreachableafter":
+        case "unreachableAfter": return long.class;
+        case "url": return java.lang.String.class;
+        case "username": return java.lang.String.class;
         default: return null;
         }
     }
@@ -66,20 +90,32 @@ public class OntapEndpointConfigurer extends PropertyConfigurerSupport implement
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         OntapEndpoint target = (OntapEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
-        case "action": return target.getAction();
-        case "awaitjob":
-        case "awaitJob": return target.isAwaitJob();
+        case "allow": return target.getConfiguration().getAllow();
         case "enforceallowlist":
-        case "enforceAllowList": return target.isEnforceAllowList();
+        case "enforceAllowList": return target.getConfiguration().isEnforceAllowList();
+        case "insecure": return target.getConfiguration().isInsecure();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
-        case "method": return target.getMethod();
-        case "path": return target.getPath();
-        case "policy": return target.getPolicy();
-        case "query": return target.getQuery();
+        case "maxconcurrentrequests":
+        case "maxConcurrentRequests": return target.getConfiguration().getMaxConcurrentRequests();
+        case "method": return target.getConfiguration().getMethod();
+        case "operation": return target.getConfiguration().getOperation();
+        case "password": return target.getConfiguration().getPassword();
+        case "path": return target.getConfiguration().getPath();
+        case "policy": return target.getConfiguration().getPolicy();
+        case "query": return target.getConfiguration().getQuery();
+        case "requesttimeout":
+        case "requestTimeout": return target.getConfiguration().getRequestTimeout();
         case "returntimeout":
-        case "returnTimeout": return target.getReturnTimeout();
-        case "timeout": return target.getTimeout();
+        case "returnTimeout": return target.getConfiguration().getReturnTimeout();
+        case "timeout": return target.getConfiguration().getTimeout();
+        case "truststore": return target.getConfiguration().getTruststore();
+        case "truststorepassword":
+        case "truststorePassword": return target.getConfiguration().getTruststorePassword();
+        case "unreachableafter":
+        case "unreachableAfter": return target.getConfiguration().getUnreachableAfter();
+        case "url": return target.getConfiguration().getUrl();
+        case "username": return target.getConfiguration().getUsername();
         default: return null;
         }
     }

@@ -10,10 +10,13 @@ import io.ontapjobs.operation.InvalidRequestException;
 import io.ontapjobs.operation.OperationRepository;
 import io.ontapjobs.outcome.OutcomeListener;
 import io.ontapjobs.operation.OperationRunner;
+import io.ontapjobs.operation.OperationState;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.policy.Policy;
 import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.PollSettings;
+import io.ontapjobs.time.OntapClock;
+import io.ontapjobs.time.SystemClock;
 import io.ontapjobs.tracker.JobTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,17 +37,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code ontap:} component: trigger an ONTAP operation, await its job(s) without holding a thread, let the
- * policy decide, return the outcome. Clusters come from {@code ontap.clusters.<name>.*} properties (or
- * {@link #addCluster}); policies from {@code ontap.policies.file} (default {@code config/policies.yaml}).
+ * policy decide, return the outcome. A cluster is defined by the options of the endpoints naming it ({@code url}
+ * and the other connection options, given on the endpoint or the component); else it comes from
+ * {@code ontap.clusters.<name>.*} properties or {@link #addCluster}. Policies come from {@code ontap.policies.file}
+ * (default {@code config/policies.yaml}).
  */
 @Component("ontap")
 public class OntapComponent extends DefaultComponent {
     private static final Logger LOG = LoggerFactory.getLogger(OntapComponent.class);
 
-    @Metadata(description = "The policies file (YAML). Defaults to the property ontap.policies.file, else config/policies.yaml when it exists, else the built-in default policy.")
+    @Metadata(label = "advanced", description = "The component's options: those of every endpoint unless the endpoint gives"
+            + " its own")
+    private OntapConfiguration configuration = new OntapConfiguration();
+    @Metadata(label = "producer", description = "The policies file (YAML). Defaults to the property ontap.policies.file, else"
+            + " config/policies.yaml when it exists, else the built-in default policy.")
     private String policiesFile;
 
     private final Map<String, ClusterConfig> configured = new LinkedHashMap<>();
+    /** Clusters defined by endpoint options: they win over {@link #configured}. */
+    private final Map<String, Defined> fromOptions = new ConcurrentHashMap<>();
     private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
     private volatile Policies policies;
     private boolean configurationLoaded;
@@ -56,12 +66,22 @@ public class OntapComponent extends DefaultComponent {
             + " MeterRegistry when there is one, else nothing")
     private OntapMetrics metrics;
     private OperationRunner runner;
+    private OntapClock clock;
+    /** The system clock's timer, when the registry gives no clock. */
     private ScheduledExecutorService scheduler;
     private ExecutorService completions;
 
     /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
     public void addCluster(ClusterConfig cluster) {
         configured.put(cluster.name(), cluster);
+    }
+
+    public OntapConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    public void setConfiguration(OntapConfiguration configuration) {
+        this.configuration = configuration;
     }
 
     public String getPoliciesFile() {
@@ -98,10 +118,11 @@ public class OntapComponent extends DefaultComponent {
 
     /** The cluster by name; its client and tracker are made on first use. */
     public Cluster cluster(String name) {
-        ClusterConfig config = configured.get(name);
+        ClusterConfig config = configOrNull(name);
         if (config == null) {
+            java.util.Set<String> names = new java.util.TreeSet<>(clusterNames());
             throw new InvalidRequestException("cluster", "unknown cluster '" + name + "' (configured: "
-                    + (configured.isEmpty() ? "none; set ontap.clusters." + name + ".url" : String.join(", ", new TreeMap<>(configured).keySet())) + ")");
+                    + (names.isEmpty() ? "none; set the option url or ontap.clusters." + name + ".url" : String.join(", ", names)) + ")");
         }
         return clusters.computeIfAbsent(name, n -> open(config));
     }
@@ -117,8 +138,8 @@ public class OntapComponent extends DefaultComponent {
         ClusterConfig config = cluster(request.cluster()).config();
         if (!config.allow().allows(request.method(), request.path())) {
             throw new io.ontapjobs.operation.NotAllowedException(request.method() + " " + request.path()
-                    + " is not allowed on cluster '" + config.name() + "' (the operator's list: ontap.clusters."
-                    + config.name() + ".allow)");
+                    + " is not allowed on cluster '" + config.name() + "' (the operator's list: "
+                    + (fromOptions.containsKey(config.name()) ? "the option allow" : "ontap.clusters." + config.name() + ".allow") + ")");
         }
     }
 
@@ -137,10 +158,54 @@ public class OntapComponent extends DefaultComponent {
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
-        OntapEndpoint endpoint = new OntapEndpoint(uri, this);
+        OntapConfiguration options = configuration != null ? configuration.copy() : new OntapConfiguration();
+        OntapEndpoint endpoint = new OntapEndpoint(uri, this, options);
         endpoint.setCluster(remaining == null || remaining.isBlank() ? "default" : remaining);
         setProperties(endpoint, parameters);
+        options.check();
+        define(endpoint.getCluster(), options);
         return endpoint;
+    }
+
+    /**
+     * An endpoint whose options (its own or the component's) give {@code url} defines the cluster it names. That
+     * definition wins over {@code ontap.clusters.<name>.*} and {@link #addCluster}, whole (options and properties
+     * are not mixed); every endpoint defining the same name must define it alike.
+     *
+     * @throws IllegalArgumentException naming the option at fault
+     */
+    private synchronized void define(String name, OntapConfiguration options) {
+        if (options.getUrl() == null) {
+            List<String> set = options.connectionOptionsSet();
+            if (!set.isEmpty()) {
+                // a password alone must not be taken for another cluster's
+                throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
+                        + " define cluster '" + name + "' together with url only");
+            }
+            return;
+        }
+        Defined earlier = fromOptions.get(name);
+        if (earlier != null) {
+            String differs = earlier.options().firstDifference(options);
+            if (differs != null) {
+                throw new IllegalArgumentException("option " + differs + ": another endpoint defines cluster '" + name
+                        + "' with a different " + differs + "; one name is one cluster (give this one another name)");
+            }
+            return;
+        }
+        ClusterConfig config = options.clusterConfig(name);
+        ClusterConfig replaced = configured.get(name);
+        if (replaced != null && clusters.containsKey(name)) {
+            throw new IllegalArgumentException("option url: cluster '" + name + "' is in use already, as ontap.clusters." + name
+                    + " or addCluster define it; define it by options before it is used, or use another name");
+        }
+        if (replaced != null) {
+            warnReplaced(config, replaced);
+        }
+        if (config.insecure()) {
+            warnInsecure(config);
+        }
+        fromOptions.put(name, new Defined(options.copy(), config));
     }
 
     /**
@@ -155,6 +220,10 @@ public class OntapComponent extends DefaultComponent {
         }
         for (var e : ClusterSettings.read(getCamelContext().getPropertiesComponent()).entrySet()) {
             configured.putIfAbsent(e.getKey(), e.getValue());
+            Defined defined = fromOptions.get(e.getKey());
+            if (defined != null) {
+                warnReplaced(defined.config(), e.getValue());
+            }
         }
         if (policies == null) {
             policies = loadPolicies();
@@ -164,21 +233,57 @@ public class OntapComponent extends DefaultComponent {
 
     /** How the cluster is configured (no connection is opened). */
     public ClusterConfig clusterConfig(String name) {
-        ClusterConfig config = configured.get(name);
+        ClusterConfig config = configOrNull(name);
         if (config == null) {
             throw new InvalidRequestException("cluster", "unknown cluster '" + name + "'");
         }
         return config;
     }
 
-    /** The configured cluster names. */
-    public java.util.Set<String> clusterNames() {
-        return java.util.Set.copyOf(configured.keySet());
+    private ClusterConfig configOrNull(String name) {
+        Defined defined = fromOptions.get(name);
+        if (defined != null) {
+            return defined.config();
+        }
+        ClusterConfig config = configured.get(name);
+        if (config == null && getCamelContext() != null) {
+            config = byName(name);
+        }
+        return config;
     }
 
-    /** Whether any cluster is configured (by properties or {@link #addCluster}). */
+    /**
+     * {@code ontap.clusters.<name>.url} asked for by name: property sources that cannot list their keys (Spring Boot's
+     * Environment, seen through Camel's properties) still define the clusters a route names.
+     */
+    private ClusterConfig byName(String name) {
+        if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+            return null; // never a property key made of anything else
+        }
+        var props = getCamelContext().getPropertiesComponent();
+        java.util.function.Function<String, java.util.Optional<String>> get =
+                k -> props.resolveProperty(ClusterSettings.PREFIX + name + "." + k).filter(v -> !v.isBlank());
+        if (get.apply("url").isEmpty()) {
+            return null;
+        }
+        ClusterConfig config = ClusterSettings.build(name, get);
+        ClusterConfig first = configured.putIfAbsent(name, config);
+        return first != null ? first : config;
+    }
+
+    private record Defined(OntapConfiguration options, ClusterConfig config) {
+    }
+
+    /** The configured cluster names. */
+    public java.util.Set<String> clusterNames() {
+        java.util.Set<String> names = new java.util.HashSet<>(configured.keySet());
+        names.addAll(fromOptions.keySet());
+        return java.util.Set.copyOf(names);
+    }
+
+    /** Whether any cluster is configured (by endpoint options, properties or {@link #addCluster}). */
     public boolean hasClusters() {
-        return !configured.isEmpty();
+        return !configured.isEmpty() || !fromOptions.isEmpty();
     }
 
     @Override
@@ -186,7 +291,11 @@ public class OntapComponent extends DefaultComponent {
         super.doStart();
         loadConfiguration();
         var executors = getCamelContext().getExecutorServiceManager();
-        scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+        clock = getCamelContext().getRegistry().findSingleByType(OntapClock.class); // a test's virtual time
+        if (clock == null) {
+            scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+            clock = new SystemClock(scheduler);
+        }
         completions = executors.newFixedThreadPool(this, "ontap-completion", 2);
         OntapClient.bindHttpClientConfigurer(getCamelContext());
         if (operationRepository == null) {
@@ -196,22 +305,31 @@ public class OntapComponent extends DefaultComponent {
             metrics = OntapMetrics.lookup(getCamelContext());
         }
         List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
-        runner = new OperationRunner(this::cluster, this::policy, scheduler, new Random(), operationRepository, listeners, metrics);
+        runner = new OperationRunner(this::cluster, this::policy, clock, new Random(), operationRepository, listeners, metrics);
         // several processes on one repository: the one that grants ownership takes work up, cluster by cluster
         ClusterOwnership ownership = getCamelContext().getRegistry().findSingleByType(ClusterOwnership.class);
         if (ownership != null) {
             runner.ownership(ownership);
         }
         for (ClusterConfig c : configured.values()) {
-            if (c.insecure()) {
-                LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
-                        + " can read its password and forge its answers", c.name(), c.url().getHost());
+            if (c.insecure() && !fromOptions.containsKey(c.name())) {
+                warnInsecure(c);
             }
         }
         int resumed = ownership == null ? runner.resume() : 0;
         if (resumed > 0) {
             LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
         }
+    }
+
+    private static void warnReplaced(ClusterConfig byOptions, ClusterConfig replaced) {
+        LOG.warn("Cluster {}: defined by endpoint options (url {}), which replace ontap.clusters.{} or addCluster (url {})",
+                byOptions.name(), byOptions.url(), byOptions.name(), replaced.url());
+    }
+
+    private static void warnInsecure(ClusterConfig c) {
+        LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
+                + " can read its password and forge its answers", c.name(), c.url().getHost());
     }
 
     /** {@code ontap.poll.initial|max|multiplier|jitter}: the polling of policies that set no {@code poll}. */
@@ -254,12 +372,12 @@ public class OntapComponent extends DefaultComponent {
             // our own pool, not one from Camel's manager: its profiles cannot give polls a place ahead of triggers
             ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
             OntapClient client = new OntapClient(getCamelContext(), config);
-            JobTracker tracker = new JobTracker(client, scheduler, calls::executeFirst, completions, new Random(),
+            JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(),
                     metrics == null ? OntapMetrics.NONE : metrics);
             OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;
-            for (String status : List.of("accepted", "triggering", "running")) {
-                m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", status,
-                        () -> runner.count(config.name(), status));
+            for (OperationState state : OperationState.IN_FLIGHT) {
+                m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),
+                        () -> runner.count(config.name(), state));
             }
             return new Cluster(config, client, tracker, calls);
         } catch (Exception e) {
@@ -277,6 +395,9 @@ public class OntapComponent extends DefaultComponent {
         clusters.clear();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdown(scheduler);
+            scheduler = null;
+        }
+        if (completions != null) {
             getCamelContext().getExecutorServiceManager().shutdown(completions);
         }
         super.doStop();

@@ -2,35 +2,65 @@ package io.ontapjobs.component;
 
 import org.apache.camel.spi.Metadata;
 
-/** Message headers set and read by the {@code ontap:} component. */
+/**
+ * Message headers set and read by the {@code ontap:} component. Those it reads steer it: a route that takes messages
+ * from outside (JMS properties, HTTP parameters) removes {@code Ontap*} headers first.
+ */
 public final class OntapConstants {
-    @Metadata(description = "The operation id (request id); read on input, set on output. Generated when absent.", javaType = "String")
+    @Metadata(label = "producer", description = "Input: the operation to do with this message instead of the endpoint's"
+            + " option operation: run, trigger, read, cancel, pause or resume (exactly so written).", javaType = "String")
+    public static final String OPERATION = "OntapOperation";
+    @Metadata(label = "producer", description = "Input: the method of this message's trigger instead of the option method:"
+            + " POST, PATCH or DELETE; GET for read. Only for an endpoint with the option path.", javaType = "String")
+    public static final String METHOD = "OntapMethod";
+    @Metadata(label = "producer", description = "Input: the ONTAP REST path of this message instead of the option path, e.g."
+            + " /api/storage/volumes/UUID; a plain path under /api/ (no dot segments, percent signs, query or fragment)."
+            + " Only for an endpoint with the option path.", javaType = "String")
+    public static final String PATH = "OntapPath";
+    @Metadata(label = "producer", description = "Input: headers whose names start with OntapQuery. add a query parameter to"
+            + " this message's call, or replace the option of that name: OntapQuery.name set to vol1 sends name=vol1. The"
+            + " value is sent as data (percent-encoded). Parameter names: letters, digits, underscore and dot. Only for an"
+            + " endpoint with the option path.", javaType = "String")
+    public static final String QUERY_PREFIX = "OntapQuery.";
+    @Metadata(label = "producer", description = "The operation id: read on input (generated when absent), set on output."
+            + " Input of cancel, pause and resume: the operation whose running job they address.", javaType = "String")
     public static final String OPERATION_ID = "OntapOperationId";
-    @Metadata(description = "How the operation ended: succeeded, failed, cancelled, timed_out, lost or rejected.", javaType = "String")
+    @Metadata(label = "producer", description = "Output of run: how the operation ended, one of succeeded, failed, cancelled,"
+            + " timed_out, lost or rejected.", javaType = "String")
     public static final String STATUS = "OntapStatus";
-    @Metadata(description = "The UUID of the job that decided the outcome.", javaType = "String")
+    @Metadata(label = "producer", description = "Output of run: the UUID of the job that decided the outcome; of trigger: the"
+            + " first job's UUID. Input of cancel, pause and resume: the job they address when OntapOperationId is absent.",
+            javaType = "String")
     public static final String JOB_UUID = "OntapJobUuid";
-    @Metadata(description = "The job's last state: success, failure, running, ...", javaType = "String")
+    @Metadata(label = "producer", description = "Output of run: the job's last state, e.g. success, failure or running.",
+            javaType = "String")
     public static final String JOB_STATE = "OntapJobState";
-    @Metadata(description = "The job's code (0 unless it failed).", javaType = "Long")
+    @Metadata(label = "producer", description = "Output of run: the job's code (0 unless it failed).", javaType = "Long")
     public static final String JOB_CODE = "OntapJobCode";
-    @Metadata(description = "The job's message (progress text, or the failure's message).", javaType = "String")
+    @Metadata(label = "producer", description = "Output of run: the job's message (progress text, or the failure's message).",
+            javaType = "String")
     public static final String JOB_MESSAGE = "OntapJobMessage";
-    @Metadata(description = "The job's error.code, as ONTAP gives it (a string).", javaType = "String")
+    @Metadata(label = "producer", description = "Output: ONTAP's error code, as ONTAP gives it (a string), of the job or of a"
+            + " refused call.", javaType = "String")
     public static final String ERROR_CODE = "OntapErrorCode";
-    @Metadata(description = "The job's error.message.", javaType = "String")
+    @Metadata(label = "producer", description = "Output: ONTAP's error message, of the job or of a refused call.",
+            javaType = "String")
     public static final String ERROR_MESSAGE = "OntapErrorMessage";
-    @Metadata(description = "How many times the operation was triggered.", javaType = "Integer")
+    @Metadata(label = "producer", description = "Output of run: how many times the operation was triggered.", javaType = "Integer")
     public static final String ATTEMPTS = "OntapAttempts";
-    @Metadata(description = "The trigger's last HTTP status.", javaType = "Integer")
+    @Metadata(label = "producer", description = "Output: the HTTP status of the last call (of run: the last trigger's).",
+            javaType = "Integer")
     public static final String HTTP_STATUS = "OntapHttpStatus";
-    @Metadata(description = "Why the operation ended this way, in words (absent for a plain success).", javaType = "String")
+    @Metadata(label = "producer", description = "Output of run: why the operation ended this way, in words (absent for a"
+            + " plain success).", javaType = "String")
     public static final String REASON = "OntapReason";
-    @Metadata(description = "With awaitJob=false: every job UUID the trigger answered with.", javaType = "java.util.List<String>")
+    @Metadata(label = "producer", description = "Output of trigger: every job UUID the trigger answered with.",
+            javaType = "java.util.List<String>")
     public static final String JOB_UUIDS = "OntapJobUuids";
-    @Metadata(description = "With action=cancel|pause|resume: whether the cluster accepted it.", javaType = "Boolean")
+    @Metadata(label = "producer", description = "Output of cancel, pause and resume: whether the cluster accepted it.",
+            javaType = "Boolean")
     public static final String ACTION_ACCEPTED = "OntapActionAccepted";
-    @Metadata(description = "The outcome object (io.ontapjobs.outcome.Outcome).", javaType = "io.ontapjobs.outcome.Outcome")
+    @Metadata(label = "producer", description = "Output of run: the outcome object.", javaType = "io.ontapjobs.outcome.Outcome")
     public static final String OUTCOME = "OntapOutcome";
 
     /**

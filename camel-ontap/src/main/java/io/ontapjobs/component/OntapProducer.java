@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.ontapjobs.operation.OperationRequest;
 import io.ontapjobs.outcome.Outcome;
-import io.ontapjobs.policy.Durations;
+import io.ontapjobs.operation.NotAllowedException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.Map;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -21,11 +23,13 @@ import org.apache.camel.Message;
 import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
- * Starts the operation and returns at once; the exchange continues when the outcome is known (Camel's async
- * routing engine), so a thousand waiting operations hold no thousand threads.
+ * Does the endpoint's operation, or the one the {@code OntapOperation} header names. Starts it and returns at once;
+ * the exchange continues when the outcome is known (Camel's async routing engine), so a thousand waiting operations
+ * hold no thousand threads.
  */
 public class OntapProducer extends DefaultAsyncProducer {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> TRIGGER_METHODS = Set.of("POST", "PATCH", "DELETE");
 
     public OntapProducer(OntapEndpoint endpoint) {
         super(endpoint);
@@ -38,43 +42,69 @@ public class OntapProducer extends DefaultAsyncProducer {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        if (getEndpoint().getAction() != null) {
-            return control(exchange, callback);
-        }
-        if ("GET".equalsIgnoreCase(getEndpoint().getMethod())) {
-            return read(exchange, callback);
-        }
-        if (!getEndpoint().isAwaitJob()) {
-            return triggerOnly(exchange, callback);
-        }
-        OperationRequest request;
         try {
-            request = request(exchange.getIn());
-            exchange.getIn().setHeader(OntapConstants.OPERATION_ID, request.id());
-            getEndpoint().getComponent().runner().run(request).whenComplete((outcome, error) -> {
-                if (error != null) {
-                    exchange.setException(error);
-                } else {
-                    publish(exchange.getMessage(), outcome);
-                }
-                callback.done(false);
-            });
-            return false;
+            Message in = exchange.getIn();
+            OntapOperation operation = operation(in);
+            return switch (operation) {
+                case run -> run(exchange, callback, request(in));
+                case trigger -> trigger(exchange, callback, request(in));
+                case read -> read(exchange, callback, readPath(in), query(in));
+                case cancel, pause, resume -> control(exchange, callback, operation.name());
+            };
         } catch (RuntimeException e) {
+            // refused before anything was sent
             exchange.setException(e);
             callback.done(true);
             return true;
         }
     }
 
-    /** method=GET: a plain read, every page (_links.next) of records, for split and fan-out. */
-    private boolean read(Exchange exchange, AsyncCallback callback) {
+    /**
+     * The option {@code operation}, or the {@code OntapOperation} header: one of the enum's names exactly, a word
+     * compared and never resolved. With {@code enforceAllowList} only runs and triggers are sent.
+     */
+    private OntapOperation operation(Message in) {
+        OntapConfiguration options = getEndpoint().getConfiguration();
+        Object header = in.getHeader(OntapConstants.OPERATION);
+        OntapOperation operation;
+        if (header == null) {
+            operation = options.getOperation();
+        } else if (header instanceof OntapOperation o) {
+            operation = o;
+        } else {
+            operation = Arrays.stream(OntapOperation.values()).filter(o -> o.name().equals(header)).findFirst()
+                    .orElseThrow(() -> new InvalidRequestException(OntapConstants.OPERATION,
+                            "not one of run, trigger, read, cancel, pause, resume"));
+        }
+        if (options.isEnforceAllowList() && operation != OntapOperation.run && operation != OntapOperation.trigger) {
+            throw new NotAllowedException(header == null ? "operation" : OntapConstants.OPERATION, "operation " + operation
+                    + " is not sent with enforceAllowList: the allow list covers runs and triggers only");
+        }
+        return operation;
+    }
+
+    /** run: trigger, await, policy; the outcome is the answer. */
+    private boolean run(Exchange exchange, AsyncCallback callback, OperationRequest request) {
+        exchange.getIn().setHeader(OntapConstants.OPERATION_ID, request.id());
+        getEndpoint().getComponent().runner().run(request).whenComplete((outcome, error) -> {
+            if (error != null) {
+                exchange.setException(error);
+            } else {
+                publish(exchange.getMessage(), outcome);
+            }
+            callback.done(false);
+        });
+        return false;
+    }
+
+    /** read: a plain GET, every page (_links.next) of records, for split and fan-out. */
+    private boolean read(Exchange exchange, AsyncCallback callback, String path, Map<String, String> query) {
         return onCluster(exchange, callback, cluster -> {
             List<Object> records = new java.util.ArrayList<>();
-            OntapResponse r = cluster.client().get(getEndpoint().getPath(), query());
+            OntapResponse r = cluster.client().get(path, query);
             while (true) {
                 if (!r.isSuccess()) {
-                    throw new OntapReadException(getEndpoint().getPath(), r);
+                    throw new OntapReadException(path, r);
                 }
                 JsonNode body = r.body();
                 if (body != null && body.has("records")) {
@@ -94,16 +124,29 @@ public class OntapProducer extends DefaultAsyncProducer {
         });
     }
 
-    /** awaitJob=false: the trigger alone; the job UUIDs come back at once. */
-    private boolean triggerOnly(Exchange exchange, AsyncCallback callback) {
-        OperationRequest request;
-        try {
-            request = request(exchange.getIn());
-        } catch (RuntimeException e) {
-            exchange.setException(e);
-            callback.done(true);
-            return true;
+    /** The path of a read: the option, or the OntapPath header checked like a request's (a GET needs no job rule). */
+    private String readPath(Message in) {
+        OntapConfiguration options = getEndpoint().getConfiguration();
+        String method = header(in, OntapConstants.METHOD);
+        if (method != null && !method.equals("GET")) {
+            throw new InvalidRequestException(OntapConstants.METHOD, "operation read sends GET only");
         }
+        String path = header(in, OntapConstants.PATH);
+        if (path == null) {
+            if (options.getPath() == null) {
+                throw new InvalidRequestException("path", "missing: operation read needs the option path");
+            }
+            return options.getPath();
+        }
+        if (options.getPath() == null) {
+            throw new InvalidRequestException(OntapConstants.PATH, "only for an endpoint with the option path");
+        }
+        OperationRequest.checkPlainPath(path, OntapConstants.PATH);
+        return path;
+    }
+
+    /** trigger: the trigger alone; the job UUIDs come back at once. */
+    private boolean trigger(Exchange exchange, AsyncCallback callback, OperationRequest request) {
         return onCluster(exchange, callback, cluster -> {
             OntapResponse r = cluster.client().call(request.method(), request.path(), request.query(), request.bodyText());
             List<String> uuids = io.ontapjobs.ontap.JobLinks.uuids(r.body());
@@ -121,14 +164,7 @@ public class OntapProducer extends DefaultAsyncProducer {
 
     /** Runs a REST call on the cluster's bounded pool, then continues the exchange. */
     private boolean onCluster(Exchange exchange, AsyncCallback callback, ClusterWork work) {
-        io.ontapjobs.operation.Cluster cluster;
-        try {
-            cluster = getEndpoint().getComponent().cluster(getEndpoint().getCluster());
-        } catch (RuntimeException e) {
-            exchange.setException(e);
-            callback.done(true);
-            return true;
-        }
+        io.ontapjobs.operation.Cluster cluster = getEndpoint().getComponent().cluster(getEndpoint().getCluster());
         cluster.calls().execute(() -> {
             try {
                 work.run(cluster);
@@ -145,36 +181,48 @@ public class OntapProducer extends DefaultAsyncProducer {
         void run(io.ontapjobs.operation.Cluster cluster) throws Exception;
     }
 
-    private Map<String, String> query() {
+    /**
+     * The endpoint's query options, with each {@code OntapQuery.<name>} header of the message added (or replacing the
+     * option of that name). A header's value is data: the client percent-encodes it, so it can add no parameter of its
+     * own. Such headers only apply to an endpoint with the option path: a request document names its own query.
+     */
+    private Map<String, String> query(Message in) {
         Map<String, String> query = new LinkedHashMap<>();
-        getEndpoint().getQuery().forEach((k, v) -> query.put(k, String.valueOf(v)));
+        getEndpoint().getConfiguration().getQuery().forEach((k, v) -> query.put(k, String.valueOf(v)));
+        for (var header : in.getHeaders().entrySet()) {
+            if (!header.getKey().startsWith(OntapConstants.QUERY_PREFIX) || header.getValue() == null) {
+                continue;
+            }
+            String name = header.getKey().substring(OntapConstants.QUERY_PREFIX.length());
+            if (!QUERY_NAME.matcher(name).matches()) {
+                throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + "*", "a header's parameter name must be letters,"
+                        + " digits, '_' and '.' (e.g. OntapQuery.svm.name), at most 100");
+            }
+            if (getEndpoint().getConfiguration().getPath() == null) {
+                throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + name, "only for an endpoint with the option path"
+                        + " (a request document names its own query)");
+            }
+            query.put(name, in.getHeader(header.getKey(), String.class));
+        }
         return query;
     }
 
-    /** action=cancel|pause|resume: on the operation's running job, or on a job by UUID. */
-    private boolean control(Exchange exchange, AsyncCallback callback) {
-        String action = getEndpoint().getAction();
+    private static final java.util.regex.Pattern QUERY_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.]{1,100}");
+
+    /** cancel, pause, resume: on the operation's running job, or on a job by UUID. */
+    private boolean control(Exchange exchange, AsyncCallback callback, String action) {
         Message in = exchange.getIn();
         String operation = in.getHeader(OntapConstants.OPERATION_ID, String.class);
         String job = in.getHeader(OntapConstants.JOB_UUID, String.class);
         OperationRunner runner = getEndpoint().getComponent().runner();
         CompletableFuture<ControlResult> result;
-        try {
-            if (!List.of("cancel", "pause", "resume").contains(action)) {
-                throw new InvalidRequestException("action", "'" + action + "' is not one of cancel, pause, resume");
-            }
-            if (operation != null) {
-                result = runner.control(operation, action);
-            } else if (job != null) {
-                result = runner.controlJob(getEndpoint().getCluster(), job, action);
-            } else {
-                throw new InvalidRequestException(OntapConstants.OPERATION_ID, "set the header " + OntapConstants.OPERATION_ID
-                        + " (an operation) or " + OntapConstants.JOB_UUID + " (a job) to " + action);
-            }
-        } catch (RuntimeException e) {
-            exchange.setException(e);
-            callback.done(true);
-            return true;
+        if (operation != null) {
+            result = runner.control(operation, action);
+        } else if (job != null) {
+            result = runner.controlJob(getEndpoint().getCluster(), job, action);
+        } else {
+            throw new InvalidRequestException(OntapConstants.OPERATION_ID, "set the header " + OntapConstants.OPERATION_ID
+                    + " (an operation) or " + OntapConstants.JOB_UUID + " (a job) to " + action);
         }
         result.whenComplete((r, error) -> {
             if (error != null) {
@@ -197,11 +245,24 @@ public class OntapProducer extends DefaultAsyncProducer {
         return false;
     }
 
+    /**
+     * The request of a run or trigger: the body as a request document when the endpoint has no path, else the
+     * options with the body as the JSON body, method and path changed by the OntapMethod and OntapPath headers.
+     */
     private OperationRequest request(Message in) {
         OntapEndpoint ep = getEndpoint();
-        if (ep.getPath() == null) {
+        OntapConfiguration options = ep.getConfiguration();
+        OperationRequest request;
+        if (options.getPath() == null) {
+            for (String header : List.of(OntapConstants.METHOD, OntapConstants.PATH)) {
+                if (in.getHeader(header) != null) {
+                    throw new InvalidRequestException(header, "only for an endpoint with the option path (a request document"
+                            + " names its own method and path)");
+                }
+            }
+            query(in); // refuses OntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
-            OperationRequest request = body instanceof OperationRequest r ? r
+            request = body instanceof OperationRequest r ? r
                     : body instanceof JsonNode n ? OperationRequest.fromJson(n)
                     : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
                     : OperationRequest.fromJson(in.getBody(String.class), fileId(in));
@@ -213,13 +274,33 @@ public class OntapProducer extends DefaultAsyncProducer {
             if (request.requestedBy() == null && who != null) {
                 request = request.requestedBy(who);
             }
-            if (ep.isEnforceAllowList()) {
-                ep.getComponent().checkAllowed(request);
+        } else {
+            String method = header(in, OntapConstants.METHOD);
+            if (method != null && !TRIGGER_METHODS.contains(method)) {
+                throw new InvalidRequestException(OntapConstants.METHOD, "not POST, PATCH or DELETE");
             }
-            return request;
+            String path = header(in, OntapConstants.PATH);
+            if (path != null) {
+                OperationRequest.checkPath(path, OntapConstants.PATH);
+            }
+            request = new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
+                    method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(in), body(in),
+                    options.getTimeout() == 0 ? null : java.time.Duration.ofMillis(options.getTimeout()), options.getPolicy(),
+                    options.getReturnTimeout());
         }
-        return new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
-                ep.getMethod(), ep.getPath(), query(), body(in), timeout(ep), ep.getPolicy(), ep.getReturnTimeout());
+        if (options.isEnforceAllowList()) {
+            ep.getComponent().checkAllowed(request);
+        }
+        return request;
+    }
+
+    /** A header the component reads: a string or nothing; never echoed (it could be anything). */
+    private static String header(Message in, String name) {
+        Object value = in.getHeader(name);
+        if (value != null && !(value instanceof String)) {
+            throw new InvalidRequestException(name, "must be a string");
+        }
+        return (String) value;
     }
 
     /**
@@ -250,14 +331,6 @@ public class OntapProducer extends DefaultAsyncProducer {
             return JSON.readTree(text);
         } catch (Exception e) {
             throw new InvalidRequestException("body", "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-    }
-
-    private static java.time.Duration timeout(OntapEndpoint ep) {
-        try {
-            return ep.getTimeout() == null ? null : Durations.parse(ep.getTimeout());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("timeout", e.getMessage());
         }
     }
 

@@ -10,4 +10,9 @@ public class NotAllowedException extends InvalidRequestException {
     public NotAllowedException(String message) {
         super("path", message);
     }
+
+    /** @param field what decided the refused request, e.g. a header that chose it */
+    public NotAllowedException(String field, String message) {
+        super(field, message);
+    }
 }

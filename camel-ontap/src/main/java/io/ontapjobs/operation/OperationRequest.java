@@ -83,7 +83,7 @@ public record OperationRequest(String id, String cluster, String method, String 
             throw new InvalidRequestException("method", "not POST, PATCH or DELETE (the methods that start an ONTAP job)");
         }
         method = method.toUpperCase(java.util.Locale.ROOT);
-        checkPath(path);
+        checkPath(path, "path");
         query = query == null ? Map.of() : Map.copyOf(query);
         query.forEach((name, value) -> {
             if (name.isEmpty() || hasControl(name) || hasControl(value)) {
@@ -129,26 +129,31 @@ public record OperationRequest(String id, String cluster, String method, String 
      * {@code /api/}, no empty, {@code .} or {@code ..} segment, no percent-encoding, no query or fragment, no
      * control or other characters ONTAP's paths do not use.
      */
-    static void checkPath(String path) {
+    public static void checkPath(String path, String field) {
+        checkPlainPath(path, field);
+        if (path.startsWith("/api/cluster/jobs")) {
+            throw new InvalidRequestException(field, "jobs are controlled with cancel, pause and resume, not as operations");
+        }
+    }
+
+    /** The shape rules of {@link #checkPath} alone, for a path that is read (GET), not run. */
+    public static void checkPlainPath(String path, String field) {
         if (path == null) {
-            throw new InvalidRequestException("path", "missing (an ONTAP REST path under /api/)");
+            throw new InvalidRequestException(field, "missing (an ONTAP REST path under /api/)");
         }
         if (path.contains("?") || path.contains("#")) {
-            throw new InvalidRequestException("path", "put query parameters in 'query', not in the path");
+            throw new InvalidRequestException(field, "put query parameters in 'query', not in the path");
         }
         if (!path.startsWith("/api/") || path.length() > 1024) {
-            throw new InvalidRequestException("path", "not an ONTAP REST path under /api/ (at most 1024 characters)");
+            throw new InvalidRequestException(field, "not an ONTAP REST path under /api/ (at most 1024 characters)");
         }
         String[] segments = path.substring(1).split("/", -1);
         for (String segment : segments) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || !SEGMENT.matcher(segment).matches()) {
-                throw new InvalidRequestException("path", "not a plain path: no empty, '.' or '..' segments, no '%', spaces"
+                throw new InvalidRequestException(field, "not a plain path: no empty, '.' or '..' segments, no '%', spaces"
                         + " or control characters (letters, digits and _ . , : @ * ~ + = $ - only; address an object whose name needs"
                         + " encoding by its UUID)");
             }
-        }
-        if (path.startsWith("/api/cluster/jobs")) {
-            throw new InvalidRequestException("path", "jobs are controlled with cancel, pause and resume, not as operations");
         }
     }
 

@@ -16,6 +16,7 @@ import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.Observation;
 import io.ontapjobs.policy.OnTimeout;
 import io.ontapjobs.policy.Policy;
+import io.ontapjobs.time.OntapClock;
 import io.ontapjobs.tracker.TrackResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,9 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -43,7 +43,8 @@ import org.slf4j.MDC;
 /**
  * Runs operations to their outcome: trigger, await the job(s) through the cluster's tracker, let the policy decide
  * (retry, succeed, fail, cancel), and on timeout cancel the job. Nothing here waits on a thread: REST calls run on
- * the cluster's bounded pool, waiting is the tracker's, and retries are scheduled.
+ * the cluster's bounded pool, waiting is the tracker's, and retries are scheduled on the {@link OntapClock}, which also
+ * gives every timestamp and deadline.
  */
 public class OperationRunner {
     private static final Logger LOG = LoggerFactory.getLogger(OperationRunner.class);
@@ -59,32 +60,25 @@ public class OperationRunner {
     private final List<OutcomeListener> listeners;
     private final Function<String, Cluster> clusters;
     private final Function<String, Policy> policies;
-    private final ScheduledExecutorService scheduler;
+    private final OntapClock clock;
     private final RandomGenerator random;
     private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
     /** Ids being recorded by {@link #accept} and not yet in {@link #runs}: not to be picked up from the store meanwhile. */
     private final java.util.Set<String> accepting = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param clusters a cluster by name; throws {@link InvalidRequestException} for an unknown one
-     * @param policies a policy by name ({@code null} = default); throws for an unknown one
-     */
-    public OperationRunner(Function<String, Cluster> clusters, Function<String, Policy> policies,
-                           ScheduledExecutorService scheduler, RandomGenerator random) {
-        this(clusters, policies, scheduler, random, new InMemoryOperationRepository(), List.of(), OntapMetrics.NONE);
-    }
-
-    /**
+     * @param clusters   a cluster by name; throws {@link InvalidRequestException} for an unknown one
+     * @param policies   a policy by name ({@code null} = default); throws for an unknown one
      * @param repository where each step is recorded (see {@link OperationRepository})
      * @param listeners  told of each outcome once it is recorded
      */
-    public OperationRunner(Function<String, Cluster> clusters, Function<String, Policy> policies,
-                           ScheduledExecutorService scheduler, RandomGenerator random, OperationRepository repository,
-                           List<OutcomeListener> listeners, OntapMetrics metrics) {
+    public OperationRunner(Function<String, Cluster> clusters, Function<String, Policy> policies, OntapClock clock,
+                           RandomGenerator random, OperationRepository repository, List<OutcomeListener> listeners,
+                           OntapMetrics metrics) {
         this.metrics = metrics;
         this.clusters = clusters;
         this.policies = policies;
-        this.scheduler = scheduler;
+        this.clock = clock;
         this.random = random;
         this.repository = java.util.Objects.requireNonNull(repository, "repository");
         this.listeners = List.copyOf(listeners);
@@ -123,8 +117,8 @@ public class OperationRunner {
                 throw new IllegalStateException("stored outcome of " + request.id() + " is unreadable", e);
             }
         }
-        if (run.started.compareAndSet(false, true)) {
-            run.startedAt = Instant.now();
+        if (run.state.compareAndSet(OperationState.ACCEPTED, OperationState.TRIGGERING)) {
+            run.startedAt = clock.now();
             run.attempt();
         }
         return run.result; // an id seen before is never triggered again: its caller gets the same outcome
@@ -140,7 +134,7 @@ public class OperationRunner {
         if (runs.containsKey(request.id())) {
             return false;
         }
-        Run run = new Run(request, clusters.apply(request.cluster()), policies.apply(request.policy()), Instant.now());
+        Run run = new Run(request, clusters.apply(request.cluster()), policies.apply(request.policy()), clock.now());
         if (!ownership.owns(request.cluster())) {
             return repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt); // the owner picks it up
         }
@@ -211,9 +205,9 @@ public class OperationRunner {
         return dropped;
     }
 
-    private int takeUp(List<StoredOperation> stored) {
+    private int takeUp(List<StoredOperation> operations) {
         int resumed = 0;
-        for (StoredOperation s : stored) {
+        for (StoredOperation s : operations) {
             // accepting first: an id leaves it only once it is in runs
             if (accepting.contains(s.id()) || runs.containsKey(s.id())) {
                 continue;
@@ -226,17 +220,19 @@ public class OperationRunner {
                 LOG.error("Operation {} cannot be resumed: {}", s.id(), e.getMessage());
                 continue;
             }
+            OperationState stored = OperationState.ofStored(s.status());
+            // taken up here: a run() of the same id, from now on, waits for this one's outcome
+            run.state.set(stored == OperationState.ACCEPTED ? OperationState.TRIGGERING : stored);
+            run.startedAt = clock.now();
+            run.attempts = s.attempts();
             if (runs.putIfAbsent(s.id(), run) != null) {
                 continue; // accepted here meanwhile
             }
-            run.started.set(true);
-            run.startedAt = Instant.now();
-            run.attempts = s.attempts();
             resumed++;
-            switch (s.status()) {
-                case "accepted" -> run.attempt();
+            switch (stored) {
+                case ACCEPTED -> run.attempt();
                 // stopped mid-trigger: as uncertain as a reset after sending, so the same rule decides
-                case "triggering" -> {
+                case TRIGGERING -> {
                     if (request.idempotent() || run.policy.mayRetryUncertainTrigger()) {
                         LOG.info("Resuming operation {}: the service stopped while sending its trigger; sending it again"
                                 + " ({})", s.id(), request.idempotent() ? "idempotent request" : "retry-unsafe policy");
@@ -263,9 +259,9 @@ public class OperationRunner {
         return resumed;
     }
 
-    /** Operations of a cluster in a state (accepted, triggering, running) now: for the in-flight gauge. */
-    public long count(String cluster, String status) {
-        return runs.values().stream().filter(r -> r.cluster.name().equals(cluster) && r.status().equals(status)).count();
+    /** Operations of a cluster in a state now: for the in-flight gauge. */
+    public long count(String cluster, OperationState state) {
+        return runs.values().stream().filter(r -> r.cluster.name().equals(cluster) && r.state.get() == state).count();
     }
 
     /** The operation as the API shows it, while it runs and after it ended. */
@@ -405,9 +401,9 @@ public class OperationRunner {
         final Policy policy;
         final long deadlineNanos;
         final CompletableFuture<Outcome> result = new CompletableFuture<>();
+        final AtomicReference<OperationState> state = new AtomicReference<>(OperationState.ACCEPTED);
         final List<Job> jobs = new CopyOnWriteArrayList<>();
         final AtomicBoolean cancelledByRule = new AtomicBoolean();
-        final AtomicBoolean started = new AtomicBoolean();
         final Instant acceptedAt;
         volatile Instant startedAt;
         volatile Instant lastPollAt;
@@ -416,7 +412,8 @@ public class OperationRunner {
         volatile int attemptFirstJob;
         volatile int polls;
         int unreachable;
-        long unreachableSinceNanos;
+        /** When a trigger could first not be sent, in {@link OntapClock#nanoTime()} terms; null while the cluster answers. */
+        Long unreachableSinceNanos;
         Integer httpStatus;
         volatile ObjectNode cancel;
         /** Dropped without an end (see {@link #abandon}): no step of it runs any more. */
@@ -429,11 +426,17 @@ public class OperationRunner {
             this.acceptedAt = acceptedAt;
             Duration timeout = request.timeout() != null ? request.timeout() : policy.timeout();
             // the timeout counts from acceptance, across restarts too
-            Duration left = Duration.between(Instant.now(), acceptedAt.plus(timeout));
-            this.deadlineNanos = System.nanoTime() + Math.max(0, left.toNanos());
+            Duration left = Duration.between(clock.now(), acceptedAt.plus(timeout));
+            this.deadlineNanos = clock.nanoTime() + Math.max(0, left.toNanos());
+        }
+
+        /** Moves on to {@code next}, unless the operation has ended meanwhile. */
+        void moveTo(OperationState next) {
+            state.getAndUpdate(s -> s == OperationState.ENDED ? s : next);
         }
 
         void attempt() {
+            moveTo(OperationState.TRIGGERING);
             attempts++;
             cluster.calls().execute(guarded(() -> {
                 try {
@@ -460,7 +463,7 @@ public class OperationRunner {
                 } catch (RuntimeException | Error e) {
                     LOG.error("Operation {} failed unexpectedly", request.id(), e);
                     if (!result.isDone()) {
-                        end(jobs.isEmpty() && !started.get() ? OutcomeStatus.FAILED : OutcomeStatus.LOST,
+                        end(state.get() == OperationState.ACCEPTED ? OutcomeStatus.FAILED : OutcomeStatus.LOST,
                                 "failed unexpectedly inside the service (" + e + "); see its log");
                     }
                 }
@@ -486,7 +489,7 @@ public class OperationRunner {
                     return;
                 }
                 unreachable = 0;
-                unreachableSinceNanos = 0;
+                unreachableSinceNanos = null;
                 httpStatus = response.status();
                 triggered(response);
             });
@@ -497,8 +500,8 @@ public class OperationRunner {
                 case TLS -> end(OutcomeStatus.REJECTED, e.getMessage());
                 case NOT_SENT -> {
                     // nothing was sent: a mistyped or dead address must not stall the caller until the timeout
-                    long now = System.nanoTime();
-                    if (unreachableSinceNanos == 0) {
+                    long now = clock.nanoTime();
+                    if (unreachableSinceNanos == null) {
                         unreachableSinceNanos = now;
                     } else if (now - unreachableSinceNanos >= cluster.config().unreachableAfter().toNanos()) {
                         end(OutcomeStatus.LOST, "cluster " + cluster.name() + " unreachable for "
@@ -522,13 +525,18 @@ public class OperationRunner {
         /** The cluster did not take the trigger: send it again after a backoff, until the deadline. */
         void retryUnsent(String why) {
             Duration delay = UNREACHABLE_BACKOFF.delay(++unreachable);
-            if (System.nanoTime() + delay.toNanos() - deadlineNanos >= 0) {
+            long now = clock.nanoTime();
+            if (unreachableSinceNanos != null) { // the last try falls on unreachable-after, not up to a backoff later
+                long left = unreachableSinceNanos + cluster.config().unreachableAfter().toNanos() - now;
+                delay = Duration.ofNanos(Math.max(0, Math.min(delay.toNanos(), left)));
+            }
+            if (now + delay.toNanos() - deadlineNanos >= 0) {
                 end(OutcomeStatus.LOST, "cluster not reachable until the timeout: " + why);
                 return;
             }
             LOG.warn("{}; sending the trigger again in {} ms", why, delay.toMillis());
             attempts--; // the cluster never took it: not a new attempt
-            scheduler.schedule(guarded(this::attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
+            clock.schedule(guarded(this::attempt), delay);
         }
 
         void triggered(OntapResponse response) {
@@ -583,6 +591,7 @@ public class OperationRunner {
             if (abandoned) {
                 return;
             }
+            moveTo(OperationState.RUNNING);
             int first = jobs.size();
             attemptFirstJob = first;
             uuids.forEach(u -> jobs.add(Job.from(JSON.createObjectNode().put("uuid", u))));
@@ -598,7 +607,7 @@ public class OperationRunner {
 
                             @Override
                             public void polled(Job job) {
-                                lastPollAt = Instant.now();
+                                lastPollAt = clock.now();
                             }
                         })
                         .whenComplete((r, e) -> {
@@ -661,12 +670,12 @@ public class OperationRunner {
         }
 
         void retryAfter(Decision d, String what) {
-            if (System.nanoTime() + d.delay().toNanos() - deadlineNanos >= 0) {
+            if (clock.nanoTime() + d.delay().toNanos() - deadlineNanos >= 0) {
                 end(OutcomeStatus.FAILED, what + "; no time left for a retry before the timeout");
                 return;
             }
             LOG.info("{}; retrying in {} ms ({})", what, d.delay().toMillis(), d.reason());
-            scheduler.schedule(guarded(this::attempt), d.delay().toMillis(), TimeUnit.MILLISECONDS);
+            clock.schedule(guarded(this::attempt), d.delay());
         }
 
         void timedOutJobs(List<TrackResult> timedOut) {
@@ -732,7 +741,7 @@ public class OperationRunner {
                 return; // ended already (a guarded step failing after its end): one outcome per operation
             }
             Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status,
-                    decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, Instant.now(),
+                    decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, clock.now(),
                     request.requestedBy(), cluster.config().simulator());
             if (abandoned) {
                 return;
@@ -757,6 +766,7 @@ public class OperationRunner {
                 }
             });
             result.complete(outcome);
+            state.set(OperationState.ENDED);
         }
 
         /**
@@ -794,10 +804,10 @@ public class OperationRunner {
             return last.stream().filter(Job::isFailure).findFirst().orElse(last.isEmpty() ? null : last.get(last.size() - 1));
         }
 
+        /** Its state's word, or once ended its outcome's (succeeded, failed, ...): what the API shows and filters by. */
         String status() {
             Outcome o = result.getNow(null);
-            // running: its job UUIDs are known (and stored); triggering: sent, no answer yet
-            return o != null ? o.status().word() : !jobs.isEmpty() ? "running" : started.get() ? "triggering" : "accepted";
+            return o != null ? o.status().word() : state.get().word();
         }
 
         ObjectNode view() {

@@ -396,7 +396,7 @@ class OntapComponentTest extends CamelTestSupport {
     }
 
     private Exchange control(String action, String uuid) {
-        return template.send("ontap:default?action=" + action, x -> x.getIn().setHeader(OntapConstants.JOB_UUID, uuid));
+        return template.send("ontap:default?operation=" + action, x -> x.getIn().setHeader(OntapConstants.JOB_UUID, uuid));
     }
 
     @Test
@@ -440,20 +440,20 @@ class OntapComponentTest extends CamelTestSupport {
         var outcome = producer.processAsync(run);
         org.awaitility.Awaitility.await().until(() -> sim.stats().triggers() == 1);
 
-        Exchange pause = template.send("ontap:default?action=pause", x -> x.getIn().setHeader(OntapConstants.OPERATION_ID, "pause-me"));
+        Exchange pause = template.send("ontap:default?operation=pause", x -> x.getIn().setHeader(OntapConstants.OPERATION_ID, "pause-me"));
         assertThat(pause.getMessage().getHeader(OntapConstants.ACTION_ACCEPTED)).as(pause.getMessage().getBody(String.class)).isEqualTo(true);
         var runner = context.getComponent("ontap", OntapComponent.class).runner();
         // the tracker reads the job as paused and keeps watching it
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                 .until(() -> runner.view("pause-me").get().at("/jobs/0/state").asText().equals("paused"));
         assertThat(outcome).isNotDone();
-        template.send("ontap:default?action=resume", x -> x.getIn().setHeader(OntapConstants.OPERATION_ID, "pause-me"));
+        template.send("ontap:default?operation=resume", x -> x.getIn().setHeader(OntapConstants.OPERATION_ID, "pause-me"));
 
         assertThat(outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
     }
 
     @Test
-    void getReadsEveryPageOfACollectionForSplit() throws Exception {
+    void readGetsEveryPageOfACollectionForSplit() throws Exception {
         // volumes created through the simulator become its collection
         sim.addScenario(Scenario.on("POST", "/api/storage/qtrees").duration(Duration.ofMillis(1)).build());
         List<java.util.concurrent.CompletableFuture<Exchange>> creates = new java.util.ArrayList<>();
@@ -467,7 +467,7 @@ class OntapComponentTest extends CamelTestSupport {
         java.util.concurrent.CompletableFuture.allOf(creates.toArray(java.util.concurrent.CompletableFuture[]::new)).get(30, java.util.concurrent.TimeUnit.SECONDS);
         sim.stats().reset();
 
-        Exchange e = template.send("ontap:default?method=GET&path=/api/storage/qtrees&query.fields=name&query.max_records=100", x -> { });
+        Exchange e = template.send("ontap:default?operation=read&path=/api/storage/qtrees&query.fields=name&query.max_records=100", x -> { });
 
         List<?> records = e.getMessage().getBody(List.class);
         assertThat(records).hasSize(250);
@@ -476,10 +476,10 @@ class OntapComponentTest extends CamelTestSupport {
     }
 
     @Test
-    void awaitJobFalseOnlyTriggers() throws Exception {
+    void triggerOnlyTriggers() throws Exception {
         sim.addScenario(Scenario.on("POST", "/api/snapmirror/*").runsUntilCancelled().build());
 
-        Exchange e = template.send("ontap:default?method=POST&path=/api/snapmirror/relationships/r1/transfers&awaitJob=false",
+        Exchange e = template.send("ontap:default?operation=trigger&method=POST&path=/api/snapmirror/relationships/r1/transfers",
                 x -> x.getIn().setBody("{}"));
 
         String uuid = e.getMessage().getHeader(OntapConstants.JOB_UUID, String.class);
@@ -495,7 +495,7 @@ class OntapComponentTest extends CamelTestSupport {
         // the schema tooling reads (Camel catalogs, IDE plugins), generated from the endpoint's annotations
         JsonNode schema = JSON.readTree(getClass().getResourceAsStream("/META-INF/io/ontapjobs/component/ontap.json"));
         assertThat(schema.at("/component/syntax").asText()).isEqualTo("ontap:cluster");
-        for (String option : List.of("cluster", "method", "path", "query", "policy", "timeout", "returnTimeout", "action")) {
+        for (String option : List.of("cluster", "operation", "method", "path", "query", "policy", "timeout", "returnTimeout")) {
             assertThat(schema.at("/properties/" + option + "/description").asText()).as(option).isNotBlank();
         }
         assertThat(schema.at("/headers/OntapStatus/description").asText()).contains("succeeded");

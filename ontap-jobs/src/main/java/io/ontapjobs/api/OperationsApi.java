@@ -103,9 +103,9 @@ public class OperationsApi extends RouteBuilder {
                     LOG.info("API: {} of operation {} by {}", action, id, client(e.getIn()));
                 })
                 .choice()
-                    .when(header("action").isEqualTo("cancel")).to("ontap:default?action=cancel")
-                    .when(header("action").isEqualTo("pause")).to("ontap:default?action=pause")
-                    .otherwise().to("ontap:default?action=resume")
+                    .when(header("action").isEqualTo("cancel")).to("ontap:default?operation=cancel")
+                    .when(header("action").isEqualTo("pause")).to("ontap:default?operation=pause")
+                    .otherwise().to("ontap:default?operation=resume")
                 .end()
                 .process(e -> {
                     Message m = e.getMessage();

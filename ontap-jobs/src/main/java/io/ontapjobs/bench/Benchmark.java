@@ -36,7 +36,8 @@ import org.apache.camel.support.AsyncProcessorConverterHelper;
 /**
  * ontap-jobs against the common client's shape, on the same jobs, in one process and one run: N jobs with
  * durations drawn from a fixed seed, run on the in-process simulator, once by a per-job poller at a fixed 1 s
- * interval (the baseline) and once through the {@code ontap:} component (trigger, tracker, outcome).
+ * interval (the baseline) and once through the {@code ontap:} component (trigger, tracker, outcome). The jobs are
+ * triggered all at once, or ({@link #arrivingOver}) one by one, evenly over a span, as files dropped into the inbox.
  */
 public final class Benchmark {
     static final String USER = "admin";
@@ -54,11 +55,22 @@ public final class Benchmark {
     private final int jobs;
     private final long seed;
     private final int maxSeconds;
+    private Duration arrival = Duration.ZERO;
 
     public Benchmark(int jobs, long seed, int maxSeconds) {
         this.jobs = jobs;
         this.seed = seed;
         this.maxSeconds = maxSeconds;
+    }
+
+    /** Operation i arrives at {@code spread × i / N} instead of all at the start (zero: all at once). */
+    public Benchmark arrivingOver(Duration spread) {
+        this.arrival = spread;
+        return this;
+    }
+
+    private long arrivalNanos(int i) {
+        return arrival.toNanos() * i / jobs;
     }
 
     /**
@@ -84,6 +96,9 @@ public final class Benchmark {
 
     /** The common client: trigger, then one GET per job every second until it ends. */
     public Result baseline() throws Exception {
+        if (!arrival.isZero()) {
+            return staggeredBaseline();
+        }
         int[] durations = durations();
         try (OntapSimulator sim = simulator(); Sampler sampler = new Sampler()) {
             var pool = Executors.newFixedThreadPool(20);
@@ -136,6 +151,68 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * The common client with operations arriving one by one: each is triggered when it arrives, then read every
+     * second from its trigger on until it ends.
+     */
+    private Result staggeredBaseline() throws Exception {
+        int[] durations = durations();
+        try (OntapSimulator sim = simulator(); Sampler sampler = new Sampler()) {
+            var pool = Executors.newFixedThreadPool(20);
+            HttpClient http = HttpClient.newBuilder().executor(pool).build();
+            String auth = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+            Semaphore inFlight = new Semaphore(20);
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            long[] latencyMs = new long[jobs];
+            boolean[] seen = new boolean[jobs];
+            AtomicLong remaining = new AtomicLong(jobs);
+            CompletableFuture<Void> allSeen = new CompletableFuture<>();
+            sim.stats().reset();
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                int job = i;
+                timer.schedule(() -> {
+                    inFlight.acquireUninterruptibly();
+                    http.sendAsync(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/api/bench/s" + durations[job] + "/x"))
+                            .header("Authorization", auth).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                            HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                        inFlight.release();
+                        try {
+                            String uuid = JSON.readTree(r.body()).at("/job/uuid").asText();
+                            timer.schedule(() -> new Object() {
+                                void poll() {
+                                    long sent = System.nanoTime();
+                                    inFlight.acquireUninterruptibly();
+                                    http.sendAsync(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/api/cluster/jobs/" + uuid
+                                            + "?fields=state,code,message")).header("Authorization", auth).build(),
+                                            HttpResponse.BodyHandlers.ofString()).whenComplete((p, pe) -> {
+                                        inFlight.release();
+                                        if (p != null && (p.body().contains("\"success\"") || p.body().contains("\"failure\""))) {
+                                            latencyMs[job] = latency(sim, uuid);
+                                            seen[job] = true;
+                                            if (remaining.decrementAndGet() == 0) {
+                                                allSeen.complete(null);
+                                            }
+                                        } else { // the next read one second after this one was sent
+                                            timer.schedule(this::poll, Math.max(0, sent + 1_000_000_000L - System.nanoTime()), TimeUnit.NANOSECONDS);
+                                        }
+                                    });
+                                }
+                            }.poll(), 1, TimeUnit.SECONDS);
+                        } catch (Exception x) {
+                            allSeen.completeExceptionally(e != null ? e : x);
+                        }
+                    });
+                }, arrivalNanos(i), TimeUnit.NANOSECONDS);
+            }
+            allSeen.get(arrival.toSeconds() + maxSeconds + 600L, TimeUnit.SECONDS);
+            long end = System.nanoTime();
+            timer.shutdownNow();
+            pool.shutdownNow();
+            return result("baseline: per-job GET every 1 s", sim, sampler, latencyMs, seen, start, end);
+        }
+    }
+
     /** ontap-jobs: every job through the ontap: component's async producer; no thread waits per job. */
     public Result ontapJobs() throws Exception {
         return ontapJobs(null);
@@ -162,11 +239,11 @@ public final class Benchmark {
                 new io.ontapjobs.service.OutcomeDelivery().configure(context); // the service's store and outbox
             }
             context.start();
-            long start = System.nanoTime();
             long[] latencyMs = new long[jobs];
             boolean[] seen = new boolean[jobs];
             List<CompletableFuture<Exchange>> all = new ArrayList<>(jobs);
             ConcurrentHashMap<Integer, AsyncProcessor> producers = new ConcurrentHashMap<>();
+            List<Runnable> sends = new ArrayList<>(jobs);
             for (int i = 0; i < jobs; i++) {
                 int job = i;
                 int s = durations[i];
@@ -178,16 +255,36 @@ public final class Benchmark {
                         throw new IllegalStateException(e);
                     }
                 });
-                Exchange exchange = context.getEndpoint("ontap:bench").createExchange();
-                exchange.getIn().setBody("{}");
-                all.add(producer.processAsync(exchange).whenComplete((x, e) -> {
+                CompletableFuture<Exchange> done = new CompletableFuture<>();
+                all.add(done.whenComplete((x, e) -> {
                     if (x != null && x.getMessage().getHeader("OntapJobUuid") != null) {
                         latencyMs[job] = latency(sim, x.getMessage().getHeader("OntapJobUuid", String.class));
                         seen[job] = true;
                     }
                 }));
+                sends.add(() -> {
+                    Exchange exchange = context.getEndpoint("ontap:bench").createExchange();
+                    exchange.getIn().setBody("{}");
+                    producer.processAsync(exchange).whenComplete((x, e) -> {
+                        if (e != null) {
+                            done.completeExceptionally(e);
+                        } else {
+                            done.complete(x);
+                        }
+                    });
+                });
             }
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(maxSeconds + 600L, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            for (int i = 0; i < jobs; i++) {
+                if (arrival.isZero()) {
+                    sends.get(i).run();
+                } else {
+                    timer.schedule(sends.get(i), arrivalNanos(i), TimeUnit.NANOSECONDS);
+                }
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(arrival.toSeconds() + maxSeconds + 600L, TimeUnit.SECONDS);
+            timer.shutdownNow();
             if (stateDir != null) {
                 long stored = System.nanoTime();
                 awaitOutcomeFiles(stateDir.resolve("outcomes"), maxSeconds + 600L);

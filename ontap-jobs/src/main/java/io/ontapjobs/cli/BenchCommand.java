@@ -19,6 +19,8 @@ public class BenchCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--max-duration", defaultValue = "20", description = "Job durations are 1..N seconds, uniform (default: ${DEFAULT-VALUE})")
     int maxSeconds;
+    @Option(names = "--arrival", defaultValue = "0", description = "Operations arrive one by one, evenly over this many seconds, instead of all at once (default: ${DEFAULT-VALUE})")
+    double arrivalSeconds;
     @Option(names = "--out", description = "Also write the table to this file")
     Path out;
     @Option(names = "--durable", description = "Compare ontap-jobs in memory with ontap-jobs durable (H2 store, outbox, outcome files) instead of the per-job poller")
@@ -31,7 +33,7 @@ public class BenchCommand implements Callable<Integer> {
         }
         List<Benchmark.Result[]> pairs = new ArrayList<>();
         for (int n : jobs) {
-            Benchmark b = new Benchmark(n, seed, maxSeconds);
+            Benchmark b = new Benchmark(n, seed, maxSeconds).arrivingOver(java.time.Duration.ofMillis(Math.round(arrivalSeconds * 1000)));
             if (durable) {
                 System.err.println("bench: " + n + " jobs, ontap-jobs in memory ...");
                 Benchmark.Result memory = b.ontapJobs();

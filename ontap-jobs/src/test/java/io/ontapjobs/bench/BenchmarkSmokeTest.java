@@ -24,6 +24,18 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void operationsArrivingOneByOneAreSeenByBothVariants() throws Exception {
+        Benchmark b = new Benchmark(30, 7, 2).arrivingOver(java.time.Duration.ofSeconds(1));
+
+        Benchmark.Result baseline = b.baseline();
+        Benchmark.Result ours = b.ontapJobs();
+
+        assertThat(baseline.detected()).isEqualTo(30);
+        assertThat(ours.detected()).isEqualTo(30);
+        assertThat(ours.requestsPerJob()).isLessThan(baseline.requestsPerJob());
+    }
+
+    @Test
     void theDurableVariantStoresEveryOutcomeAndWritesItsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
         Benchmark.Result durable = new Benchmark(30, 7, 2).ontapJobsDurable(state);
 

@@ -10,6 +10,7 @@ import io.ontapjobs.outcome.OutcomeStatus;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.store.OperationStore;
+import io.ontapjobs.time.SystemClock;
 import io.ontapjobs.tracker.JobTracker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ class StoreFailureTest {
     @Test
     void aStoreThatFailsBeforeTheTriggerEndsTheOperationFailedAndNothingIsSent() throws Exception {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        SystemClock clock = new SystemClock(scheduler);
         var completions = Executors.newFixedThreadPool(2);
         try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start();
              DefaultCamelContext camel = new DefaultCamelContext()) {
@@ -40,10 +42,10 @@ class StoreFailureTest {
             ClusterConfig config = ClusterConfig.of("default", sim.baseUrl(), "admin", "netapp1!");
             OntapClient client = new OntapClient(camel, config);
             ClusterCalls calls = new ClusterCalls("default", 2);
-            Cluster cluster = new Cluster(config, client, new JobTracker(client, scheduler, calls::executeFirst, completions, new Random()), calls);
+            Cluster cluster = new Cluster(config, client, new JobTracker(client, clock, calls::executeFirst, completions, new Random(), io.ontapjobs.metrics.OntapMetrics.NONE), calls);
             OperationStore store = OperationStore.embedded(tmp.resolve("data"));
             Policies policies = Policies.builtIn();
-            OperationRunner runner = new OperationRunner(name -> cluster, policies::get, scheduler, new Random(), store.repository(List.of()),
+            OperationRunner runner = new OperationRunner(name -> cluster, policies::get, clock, new Random(), store.repository(List.of()),
                     List.of(), io.ontapjobs.metrics.OntapMetrics.NONE);
             OperationRequest request = OperationRequest.fromJson("{\"id\":\"store-down\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}");
             runner.accept(request);

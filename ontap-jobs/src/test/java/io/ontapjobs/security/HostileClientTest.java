@@ -129,7 +129,8 @@ class HostileClientTest {
         // in the operation id and the body: data, stored and shown as sent, never resolved
         HttpResponse<String> created = send("POST", api, SUBMITTER, "{\"id\":\"inj-1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
                 + "\"body\":{\"name\":\"{{ontap.clusters.default.password}}\",\"comment\":\"${sys:user.home} {{env:HOME}}\"}}",
-                "OntapOperationId", "{{ontap.outcomes.webhook.secret}}", "X-Ontap-Client", "admin");
+                "OntapOperationId", "{{ontap.outcomes.webhook.secret}}", "X-Ontap-Client", "admin",
+                "OntapOperation", "trigger", "OntapPath", "/api/cluster");
         assertThat(created.statusCode()).isEqualTo(202);
         assertNoSecret(created);
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("outcomes/inj-1.json")));
@@ -154,13 +155,16 @@ class HostileClientTest {
                     + "\"body\":{\"name\":\"${sys:user.home}-queue\"}}");
             m.setStringProperty("OntapOperationId", secretRef);
             m.setStringProperty("OntapJobUuid", "../../security/accounts");
+            // would steer the component (trigger only: no outcome; another path: refused) were they not removed
+            m.setStringProperty("OntapOperation", "trigger");
+            m.setStringProperty("OntapPath", "/api/cluster");
             s.createProducer(s.createQueue("ontap.requests")).send(m);
         }
         // ontap: headers in a route of the operator's
         var template = service.context().createProducerTemplate();
         var badId = template.send("ontap:default?method=POST&path=/api/storage/volumes",
                 e -> e.getIn().setHeader("OntapOperationId", secretRef + "&path=/api/cluster"));
-        var badJob = template.send("ontap:default?action=cancel", e -> e.getIn().setHeader("OntapJobUuid", "../../security/accounts"));
+        var badJob = template.send("ontap:default?operation=cancel", e -> e.getIn().setHeader("OntapJobUuid", "../../security/accounts"));
         assertThat(badId.getException()).isInstanceOf(io.ontapjobs.operation.InvalidRequestException.class);
         assertThat(badId.getException().getMessage()).startsWith("id: not allowed").doesNotContain("netapp1!");
         assertThat(badJob.getException()).hasMessageStartingWith("OntapJobUuid: not a job UUID");

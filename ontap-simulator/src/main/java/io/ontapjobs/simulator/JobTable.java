@@ -29,6 +29,8 @@ final class JobTable {
     /** Shared with the records: one creation order for everything the simulator lists. */
     private final AtomicLong seq;
     private final SimulatorStats stats;
+    /** Jobs start, run and end by this clock: the system's, or a test's virtual one. */
+    final java.time.Clock clock;
 
     /** A single-job GET is a map lookup, whatever the number of jobs. */
     private final ConcurrentHashMap<String, SimJob> jobs = new ConcurrentHashMap<>();
@@ -37,7 +39,8 @@ final class JobTable {
     /** Jobs not known to be finished, for {@link SimulatorStats#peakActiveJobs()}; guarded by itself. */
     private final List<SimJob> active = new ArrayList<>();
 
-    JobTable(long retentionMs, String nodeName, AtomicLong seq, SimulatorStats stats) {
+    JobTable(long retentionMs, String nodeName, AtomicLong seq, SimulatorStats stats, java.time.Clock clock) {
+        this.clock = clock;
         this.retentionMs = retentionMs;
         this.nodeName = nodeName;
         this.seq = seq;
@@ -56,14 +59,14 @@ final class JobTable {
 
     /** The full job object as ONTAP would answer it now, or empty if unknown or already deleted. */
     Optional<ObjectNode> job(String uuid) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         SimJob j = live(uuid, now);
         return j == null ? Optional.empty() : Optional.of(j.toJson(now));
     }
 
     /** The job's true end, to the millisecond, or empty while it runs or once deleted. */
     Optional<Instant> endInstant(String uuid) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         SimJob j = live(uuid, now);
         long end = j == null ? -1 : j.endMs(now);
         return end < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(end));
@@ -91,7 +94,7 @@ final class JobTable {
     /** {@code GET /api/cluster/jobs/{uuid}}. */
     ObjectNode get(String uuid, QueryParams params) {
         Query q = new Query(params, FIELDS);
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         SimJob j = live(uuid, now);
         if (j == null) {
             throw ApiError.notFound("uuid");
@@ -103,7 +106,7 @@ final class JobTable {
     /** {@code GET /api/cluster/jobs}; {@code uuid=a|b|c} is answered by map lookups instead of a scan. */
     ObjectNode list(QueryParams params) {
         Query q = new Query(params, FIELDS);
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Set<String> uuids = q.exactUuids();
         Iterable<SimJob> candidates;
         if (uuids != null) {
@@ -133,7 +136,7 @@ final class JobTable {
 
     /** {@code PATCH /api/cluster/jobs/{uuid}?action=...}: checks uuid, action, then the job's own answer. */
     ObjectNode patch(String uuid, QueryParams params) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         SimJob j = live(uuid, now);
         if (j == null) {
             throw ApiError.notFound("uuid");
@@ -171,7 +174,7 @@ final class JobTable {
     /** The periodic clean-up: settles pending jobs and deletes those past retention. Never throws. */
     void sweep() {
         try {
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             settlePending(now);
             jobs.values().removeIf(j -> {
                 if (j.expired(now, retentionMs)) {
@@ -213,7 +216,7 @@ final class JobTable {
      */
     private void countActive(List<SimJob> started) {
         synchronized (active) {
-            long now = System.currentTimeMillis(); // read under the lock: concurrent starts count in clock order
+            long now = clock.millis(); // read under the lock: concurrent starts count in clock order
             active.addAll(started);
             active.removeIf(j -> j.state(now).terminal());
             stats.activeJobs(active.size());

@@ -93,7 +93,7 @@ public final class OntapSimulator implements AutoCloseable {
         this.threads = b.threads;
         this.tls = b.tls;
         this.rules = new Rules(b.seed);
-        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats);
+        this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats, b.clock);
         this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
         this.control = new ControlApi(rules, stats, jobs);
         rules.addScenarios(b.scenarios);
@@ -208,7 +208,7 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** Records of a collection (e.g. {@code /api/storage/volumes}) in creation order. */
     public List<ObjectNode> records(String collectionPath) {
-        jobs.settlePending(System.currentTimeMillis());
+        jobs.settlePending(jobs.clock.millis());
         return records.list(normalize(collectionPath));
     }
 
@@ -341,7 +341,7 @@ public final class OntapSimulator implements AutoCloseable {
         }
         switch (method) {
             case "GET":
-                jobs.settlePending(System.currentTimeMillis()); // records show what every job succeeded by now did
+                jobs.settlePending(jobs.clock.millis()); // records show what every job succeeded by now did
                 return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
@@ -435,6 +435,7 @@ public final class OntapSimulator implements AutoCloseable {
         private String defaultSvm = "vs0";
         private long seed = 42;
         private SSLContext tls;
+        private java.time.Clock clock = java.time.Clock.systemUTC();
         private final List<Scenario> scenarios = new ArrayList<>();
         private final List<Fault> faults = new ArrayList<>();
         private final Map<String, List<ObjectNode>> collections = new LinkedHashMap<>();
@@ -541,6 +542,15 @@ public final class OntapSimulator implements AutoCloseable {
         /** Seed of the Random drawing fault probabilities (default 42). */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The clock that jobs start, run and end by (default: the system's). A test that drives its client on virtual
+         * time gives the same time here, so that a job of ten seconds lasts ten virtual seconds.
+         */
+        public Builder clock(java.time.Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock);
             return this;
         }
 

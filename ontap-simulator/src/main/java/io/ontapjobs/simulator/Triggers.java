@@ -75,10 +75,11 @@ final class Triggers {
         if (svmUuid == null) {
             svmUuid = UUID.nameUUIDFromBytes(("svm:" + svmName).getBytes(StandardCharsets.UTF_8)).toString();
         }
-        long now = System.currentTimeMillis();
+        long now = jobs.clock.millis();
         List<SimJob> started = jobs.start(method + " " + path, svmName, svmUuid, sc, work, now);
-        boolean done = returnTimeout >= 0 && awaitEnd(started, now + returnTimeout * 1000L);
-        long t = System.currentTimeMillis();
+        boolean done = returnTimeout >= 0 && awaitEnd(started, now + returnTimeout * 1000L,
+                System.nanoTime() + returnTimeout * 1_000_000_000L);
+        long t = jobs.clock.millis();
         if (done) {
             Answer failed = failedInTime(started, t);
             if (failed != null) {
@@ -161,10 +162,13 @@ final class Triggers {
         return (ObjectNode) parsed;
     }
 
-    /** Polls the clock (jobs have no thread to notify) until every job has ended; false at the deadline or on close. */
-    private boolean awaitEnd(List<SimJob> started, long deadline) throws InterruptedException {
+    /**
+     * Polls the clock (jobs have no thread to notify) until every job has ended; false at the deadline or on close.
+     * {@code realDeadlineNanos} bounds the wait when the clock is a test's that does not move on its own.
+     */
+    private boolean awaitEnd(List<SimJob> started, long deadline, long realDeadlineNanos) throws InterruptedException {
         while (true) {
-            long t = System.currentTimeMillis();
+            long t = jobs.clock.millis();
             boolean done = true;
             for (SimJob j : started) {
                 if (!j.state(t).terminal()) {
@@ -172,7 +176,7 @@ final class Triggers {
                     break;
                 }
             }
-            if (done || t >= deadline || closed) {
+            if (done || t >= deadline || closed || System.nanoTime() - realDeadlineNanos >= 0) {
                 return done;
             }
             Thread.sleep(Math.min(10, deadline - t));

@@ -115,6 +115,16 @@ class CreateVolumeExampleTest {
         assertThat(failed.matches(5, TimeUnit.SECONDS)).isTrue();
     }
 
+    @Test
+    void aNameThatIsNoPlainOntapNameIsRefusedBeforeAnythingIsSent() {
+        SIM.stats().reset();
+
+        Exchange done = createVolume("x\", \"aggregates\": [{\"name\": \"aggr_other\"}], \"y\": \"");
+
+        assertThat(done.getException()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("volumeName, svm or size");
+        assertThat(SIM.stats().triggers()).isZero();
+    }
+
     /** Request/reply: returns when the route has finished, i.e. after the job ended and the branch ran. */
     private Exchange createVolume(String name) {
         return template.request("direct:create-volume", e -> e.getIn().setHeaders(

@@ -1,0 +1,326 @@
+package io.ontapjobs.component;
+
+import io.ontapjobs.ontap.AllowList;
+import io.ontapjobs.ontap.ClusterConfig;
+import io.ontapjobs.operation.OperationRequest;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+
+/**
+ * The options of an {@code ontap:} endpoint. The component holds one ({@code camel.component.ontap.*}); each endpoint
+ * gets a copy, which its own options then change.
+ */
+@UriParams
+public class OntapConfiguration implements Cloneable {
+
+    // what to do
+
+    @UriParam(label = "producer", defaultValue = "run", description = "What to do with each message: run (trigger, await"
+            + " the job, apply the policy), trigger (only trigger; the job UUIDs come back at once), read (GET the path, every"
+            + " page), cancel, pause or resume (a job: the running job of the operation in the OntapOperationId header, or"
+            + " the job in the OntapJobUuid header). The OntapOperation header chooses another one for a message.")
+    private OntapOperation operation = OntapOperation.run;
+    @UriParam(label = "producer", enums = "POST,PATCH,DELETE", description = "The method of the trigger for run and trigger."
+            + " The OntapMethod header can change it for a message.")
+    private String method;
+    @UriParam(label = "producer", description = "The ONTAP REST path, e.g. /api/storage/volumes; the message body is the JSON"
+            + " body of the call. Without it, the body of run and trigger is a whole request document (id, cluster, method,"
+            + " path, query, body, timeout, policy). The OntapPath header can change it for a message.")
+    private String path;
+    @UriParam(label = "producer", prefix = "query.", multiValue = true, description = "Query parameters of the call, e.g."
+            + " query.return_records=false or query.fields=name")
+    private Map<String, Object> query = new LinkedHashMap<>();
+    @UriParam(label = "producer", defaultValue = "default", description = "The policy that decides retries, cancels and the"
+            + " timeout of run")
+    private String policy;
+    @UriParam(label = "producer", javaType = "java.time.Duration", description = "How long run waits for the job(s), e.g."
+            + " 10m or 1h30m (a plain number is milliseconds). Unset or 0: the policy's timeout")
+    private long timeout;
+    @UriParam(label = "producer", description = "ONTAP's return_timeout for the trigger, 0 to 120 seconds: the cluster"
+            + " answers with the finished job when it ends in that time")
+    private Integer returnTimeout;
+    @UriParam(label = "security", defaultValue = "false", description = "Send only what the cluster's allow list covers: a"
+            + " run or trigger whose method and path match an entry, whether they come from the options, the OntapMethod and"
+            + " OntapPath headers or a request document; a read or job control is refused, and so is an OntapOperation header"
+            + " naming one. For routes that take requests from outside (files, queues).")
+    private boolean enforceAllowList;
+
+    // the cluster: with url, the endpoint defines the cluster it names
+
+    @UriParam(label = "common", description = "The cluster's address, e.g. https://cluster1.example.com. When set, the endpoint"
+            + " defines the cluster its path names with these connection options, in place of ontap.clusters.NAME"
+            + " properties; unset, the cluster comes from those properties or from the component's addCluster.")
+    private String url;
+    @UriParam(label = "security", defaultValue = "admin", secret = true, description = "The user name for the cluster (basic"
+            + " authentication)")
+    private String username = "admin";
+    @UriParam(label = "security", secret = true, description = "The password for the cluster")
+    private String password;
+    @UriParam(label = "security", defaultValue = "false", description = "Do not verify the cluster's TLS certificate. Whoever"
+            + " sits between can then read the password and forge answers: for a lab only.")
+    private boolean insecure;
+    @UriParam(label = "security", description = "A trust store file (PKCS12 or JKS) holding the certificate that signed the"
+            + " cluster's, when it is not one the JVM trusts")
+    private String truststore;
+    @UriParam(label = "security", secret = true, description = "The password of the trust store file")
+    private String truststorePassword;
+    @UriParam(label = "security", description = "What requests from outside may run on the cluster, for enforceAllowList: a"
+            + " comma-separated list of entries METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one"
+            + " asterisk matches any one segment, a segment of two asterisks any number of them. Unset: nothing.")
+    private String allow;
+    @UriParam(label = "advanced", defaultValue = "2", description = "REST calls in flight to the cluster at most (ONTAP limits"
+            + " the sessions of a user)")
+    private int maxConcurrentRequests = ClusterConfig.DEFAULT_MAX_CONCURRENT_REQUESTS;
+    @UriParam(label = "advanced", defaultValue = "30s", javaType = "java.time.Duration", description = "The connect and response"
+            + " timeout of one REST call")
+    private long requestTimeout = ClusterConfig.DEFAULT_REQUEST_TIMEOUT.toMillis();
+    @UriParam(label = "advanced", defaultValue = "30s", javaType = "java.time.Duration", description = "How long a trigger"
+            + " that cannot reach the cluster at all (unknown host, connection refused) is retried before its operation ends"
+            + " lost")
+    private long unreachableAfter = ClusterConfig.DEFAULT_UNREACHABLE_AFTER.toMillis();
+
+    public OntapConfiguration copy() {
+        try {
+            OntapConfiguration copy = (OntapConfiguration) clone();
+            copy.query = new LinkedHashMap<>(query); // an endpoint's query.x must not land in the component's
+            return copy;
+        } catch (CloneNotSupportedException e) {
+            throw new RuntimeCamelException(e);
+        }
+    }
+
+    /**
+     * Refuses option values no message could make right, when the endpoint is created.
+     *
+     * @throws IllegalArgumentException naming the option
+     */
+    void check() {
+        if (timeout < 0 || timeout > OperationRequest.MAX_TIMEOUT.toMillis()) {
+            throw new IllegalArgumentException("option timeout: must be from 1ms to 30d (or 0 for the policy's)");
+        }
+        if (returnTimeout != null && (returnTimeout < 0 || returnTimeout > 120)) {
+            throw new IllegalArgumentException("option returnTimeout: must be from 0 to 120 (seconds)");
+        }
+    }
+
+    /**
+     * The connection options by name, in a fixed order; the password travels here for comparison only and is never
+     * put in a message.
+     */
+    Map<String, Object> connectionOptions() {
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("url", url);
+        options.put("username", username);
+        options.put("password", password);
+        options.put("insecure", insecure);
+        options.put("truststore", truststore);
+        options.put("truststorePassword", truststorePassword);
+        options.put("allow", allow);
+        options.put("maxConcurrentRequests", maxConcurrentRequests);
+        options.put("requestTimeout", requestTimeout);
+        options.put("unreachableAfter", unreachableAfter);
+        return options;
+    }
+
+    /** The connection options set to something else than their default. */
+    List<String> connectionOptionsSet() {
+        Map<String, Object> defaults = new OntapConfiguration().connectionOptions();
+        List<String> set = new ArrayList<>();
+        connectionOptions().forEach((name, value) -> {
+            if (!Objects.equals(value, defaults.get(name))) {
+                set.add(name);
+            }
+        });
+        return set;
+    }
+
+    /** The first connection option on which {@code other} differs, or {@code null}. */
+    String firstDifference(OntapConfiguration other) {
+        Map<String, Object> theirs = other.connectionOptions();
+        for (var e : connectionOptions().entrySet()) {
+            if (!Objects.equals(e.getValue(), theirs.get(e.getKey()))) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The cluster these options define under {@code name}.
+     *
+     * @throws IllegalArgumentException naming the option at fault
+     */
+    ClusterConfig clusterConfig(String name) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("option url: not a URL (" + e.getReason() + ")");
+        }
+        if (maxConcurrentRequests < 1) {
+            throw new IllegalArgumentException("option maxConcurrentRequests: must be at least 1");
+        }
+        if (requestTimeout <= 0) {
+            throw new IllegalArgumentException("option requestTimeout: must be more than 0");
+        }
+        if (unreachableAfter <= 0) {
+            throw new IllegalArgumentException("option unreachableAfter: must be more than 0");
+        }
+        return new ClusterConfig(name, uri, username, password, insecure, truststore == null ? null : Path.of(truststore),
+                truststorePassword, maxConcurrentRequests, Duration.ofMillis(requestTimeout),
+                AllowList.parse(allow, "option allow"), false, Duration.ofMillis(unreachableAfter));
+    }
+
+    public OntapOperation getOperation() {
+        return operation;
+    }
+
+    public void setOperation(OntapOperation operation) {
+        this.operation = operation;
+    }
+
+    public String getMethod() {
+        return method;
+    }
+
+    public void setMethod(String method) {
+        this.method = method;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    public Map<String, Object> getQuery() {
+        return query;
+    }
+
+    public void setQuery(Map<String, Object> query) {
+        this.query = query;
+    }
+
+    public String getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(String policy) {
+        this.policy = policy;
+    }
+
+    public long getTimeout() {
+        return timeout;
+    }
+
+    public void setTimeout(long timeout) {
+        this.timeout = timeout;
+    }
+
+    public Integer getReturnTimeout() {
+        return returnTimeout;
+    }
+
+    public void setReturnTimeout(Integer returnTimeout) {
+        this.returnTimeout = returnTimeout;
+    }
+
+    public boolean isEnforceAllowList() {
+        return enforceAllowList;
+    }
+
+    public void setEnforceAllowList(boolean enforceAllowList) {
+        this.enforceAllowList = enforceAllowList;
+    }
+
+    public String getUrl() {
+        return url;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public String getUsername() {
+        return username;
+    }
+
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    public boolean isInsecure() {
+        return insecure;
+    }
+
+    public void setInsecure(boolean insecure) {
+        this.insecure = insecure;
+    }
+
+    public String getTruststore() {
+        return truststore;
+    }
+
+    public void setTruststore(String truststore) {
+        this.truststore = truststore;
+    }
+
+    public String getTruststorePassword() {
+        return truststorePassword;
+    }
+
+    public void setTruststorePassword(String truststorePassword) {
+        this.truststorePassword = truststorePassword;
+    }
+
+    public String getAllow() {
+        return allow;
+    }
+
+    public void setAllow(String allow) {
+        this.allow = allow;
+    }
+
+    public int getMaxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+        this.maxConcurrentRequests = maxConcurrentRequests;
+    }
+
+    public long getRequestTimeout() {
+        return requestTimeout;
+    }
+
+    public void setRequestTimeout(long requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+
+    public long getUnreachableAfter() {
+        return unreachableAfter;
+    }
+
+    public void setUnreachableAfter(long unreachableAfter) {
+        this.unreachableAfter = unreachableAfter;
+    }
+}
