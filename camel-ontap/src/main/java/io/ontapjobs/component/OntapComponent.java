@@ -293,7 +293,9 @@ public class OntapComponent extends DefaultComponent {
         var executors = getCamelContext().getExecutorServiceManager();
         clock = getCamelContext().getRegistry().findSingleByType(OntapClock.class); // a test's virtual time
         if (clock == null) {
-            scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler", 1);
+            // unbounded: every waiting job has its deadline queued here (Camel's default profile refuses the 1001st task)
+            scheduler = executors.newScheduledThreadPool(this, "ontap-scheduler",
+                    new org.apache.camel.builder.ThreadPoolProfileBuilder("ontap-scheduler").poolSize(1).maxQueueSize(-1).build());
             clock = new SystemClock(scheduler);
         }
         completions = executors.newFixedThreadPool(this, "ontap-completion", 2);
@@ -383,6 +385,11 @@ public class OntapComponent extends DefaultComponent {
         } catch (Exception e) {
             throw new IllegalStateException("cannot open cluster " + config.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The clock the runner and the trackers use (after start). */
+    public OntapClock clock() {
+        return clock;
     }
 
     @Override
