@@ -561,8 +561,12 @@ public final class OperationStore implements AutoCloseable {
             c.setAutoCommit(false);
             try {
                 Delivery d;
-                try (PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d"
-                        + " JOIN operation o ON o.id = d.outcome_id WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ?"
+                String outcomeId;
+                int attempts;
+                // the delivery row alone, by its index: joining the outcome here made the database copy every due
+                // outcome (a LOB) to sort them, once per claim — quadratic with thousands waiting
+                try (PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.attempts FROM delivery d"
+                        + " WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ?"
                         + " ORDER BY d.next_attempt_at LIMIT 1" + dialect.claimDelivery)) {
                     s.setString(1, sink);
                     s.setTimestamp(2, Timestamp.from(now));
@@ -571,7 +575,15 @@ public final class OperationStore implements AutoCloseable {
                             c.commit();
                             return false;
                         }
-                        d = new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant());
+                        outcomeId = r.getString(1);
+                        attempts = r.getInt(2);
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("SELECT outcome, updated_at FROM operation WHERE id = ?")) {
+                    s.setString(1, outcomeId);
+                    try (ResultSet r = s.executeQuery()) {
+                        r.next();
+                        d = new Delivery(outcomeId, sink, attempts, r.getString(1), r.getTimestamp(2).toInstant());
                     }
                 }
                 boolean more = handler.test(new Claim() {
