@@ -21,7 +21,6 @@ import io.ontapjobs.tracker.JobTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.ontapjobs.metrics.OntapMetrics;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -53,7 +52,8 @@ public class OntapComponent extends DefaultComponent {
             + " config/policies.yaml when it exists, else the built-in default policy.")
     private String policiesFile;
 
-    private final Map<String, ClusterConfig> configured = new LinkedHashMap<>();
+    // concurrent: a cluster asked for by name (byName) is added while routes run
+    private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
     /** Clusters defined by endpoint options: they win over {@link #configured}. */
     private final Map<String, Defined> fromOptions = new ConcurrentHashMap<>();
     private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();

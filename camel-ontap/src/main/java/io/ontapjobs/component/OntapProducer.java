@@ -202,7 +202,12 @@ public class OntapProducer extends DefaultAsyncProducer {
                 throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + name, "only for an endpoint with the option path"
                         + " (a request document names its own query)");
             }
-            query.put(name, in.getHeader(header.getKey(), String.class));
+            Object value = header.getValue();
+            if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+                // a list or map would be sent as its toString(): refuse it rather than send what nobody wrote
+                throw new InvalidRequestException(header.getKey(), "must be a string, a number or true/false");
+            }
+            query.put(name, String.valueOf(value));
         }
         return query;
     }

@@ -340,6 +340,8 @@ class OntapOptionsTest {
         assertThat(none).isEmpty();
         assertThat(((Map<?, ?>) replaced.get(0)).get("name")).isEqualTo("q-b");
         sim.stats().reset();
+        assertThat(send(template, read, Map.of("OntapQuery.name", List.of("q-a", "q-b")), null).getException())
+                .isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("OntapQuery.name: must be a string");
         assertThat(send(template, read, Map.of("OntapQuery.name&x", "q-a"), null).getException())
                 .isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("OntapQuery.*: a header's parameter name");
         assertThat(send(template, "ontap:default", Map.of("OntapQuery.name", "q-a"),

@@ -516,26 +516,6 @@ public final class OperationStore implements AutoCloseable {
         return ended;
     }
 
-    /** Deliveries to {@code sink} that are due at {@code now}, oldest first, at most {@code limit}. */
-    public List<Delivery> due(Instant now, int limit, String sink) {
-        List<Delivery> due = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.sink, d.attempts, o.outcome, o.updated_at FROM delivery d JOIN operation o ON o.id = d.outcome_id "
-                     + "WHERE d.sink = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?")) {
-            s.setString(1, sink);
-            s.setTimestamp(2, Timestamp.from(now));
-            s.setInt(3, limit);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    due.add(new Delivery(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getTimestamp(5).toInstant()));
-                }
-            }
-            return due;
-        } catch (SQLException e) {
-            throw new StoreException("cannot read the outbox", e);
-        }
-    }
-
     /** A due delivery claimed by this process until its result, written in the claim's own transaction, is committed. */
     public interface Claim {
         Delivery delivery();
@@ -624,17 +604,6 @@ public final class OperationStore implements AutoCloseable {
         return error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error;
     }
 
-    public void delivered(String outcomeId, String sink) {
-        finished(outcomeId, sink, "delivered", null);
-    }
-
-    /** Done with this delivery without success: refused by the sink, or dead-lettered; the reason is kept. */
-    public void finished(String outcomeId, String sink, String result, String error) {
-        update("UPDATE delivery SET delivered_at = ?, attempts = attempts + 1, result = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
-                Timestamp.from(Instant.now()), result, error == null ? null : error.length() > 2000 ? error.substring(0, 2000) : error,
-                outcomeId, sink);
-    }
-
     /** The result of a delivery: delivered, refused, dead-lettered, or null while pending. */
     public Optional<String> deliveryResult(String outcomeId, String sink) {
         try (Connection c = dataSource.getConnection();
@@ -647,11 +616,6 @@ public final class OperationStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
         }
-    }
-
-    public void failed(String outcomeId, String sink, Instant nextAttempt, String error) {
-        update("UPDATE delivery SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE outcome_id = ? AND sink = ?",
-                Timestamp.from(nextAttempt), error.length() > 2000 ? error.substring(0, 2000) : error, outcomeId, sink);
     }
 
     /** Deliveries not yet acknowledged, per sink (for health and metrics). */

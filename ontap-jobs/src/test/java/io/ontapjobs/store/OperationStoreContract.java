@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,60 +73,70 @@ abstract class OperationStoreContract {
         assertThat(store.find("unknown")).isEmpty();
     }
 
+    /** Claims the next delivery to {@code sink} due at {@code now}, as the outbox does, and acts on it; null when none. */
+    private Delivery claim(String sink, Instant now, java.util.function.Consumer<OperationStore.Claim> act) {
+        Delivery[] claimed = new Delivery[1];
+        store.claimNext(sink, now, c -> {
+            claimed[0] = c.delivery();
+            act.accept(c);
+            return false;
+        });
+        return claimed[0];
+    }
+
     @Test
     void theOutcomeIsQueuedForEverySinkAndAcknowledgedPerSink() {
         store.insert("op-2", "c1", "{}", Instant.now());
         store.end("op-2", "succeeded", OUTCOME, List.of("file", "webhook-1"));
-
-        List<Delivery> due = new java.util.ArrayList<>(store.due(Instant.now().plusSeconds(1), 10, "file"));
-        due.addAll(store.due(Instant.now().plusSeconds(1), 10, "webhook-1"));
-        assertThat(due).extracting(Delivery::sink).containsExactlyInAnyOrder("file", "webhook-1");
-        assertThat(due).allSatisfy(d -> {
-            assertThat(d.outcomeId()).isEqualTo("op-2");
-            assertThat(d.outcome()).isEqualTo(OUTCOME);
-            assertThat(d.attempts()).isZero();
-        });
         assertThat(store.pending("file")).isEqualTo(1);
         assertThat(store.deliveryResult("op-2", "file")).isEmpty();
 
-        store.delivered("op-2", "file");
+        Delivery file = claim("file", Instant.now().plusSeconds(1), OperationStore.Claim::delivered);
+        assertThat(file.outcomeId()).isEqualTo("op-2");
+        assertThat(file.outcome()).isEqualTo(OUTCOME);
+        assertThat(file.attempts()).isZero();
         assertThat(store.deliveryResult("op-2", "file")).contains("delivered");
         assertThat(store.pending("file")).isZero();
         assertThat(store.pending("webhook-1")).isEqualTo(1);
 
         Instant later = Instant.now().plusSeconds(3600);
-        store.failed("op-2", "webhook-1", later, "HTTP 503");
-        assertThat(store.due(Instant.now().plusSeconds(1), 10, "file")).isEmpty();
-        assertThat(store.due(Instant.now().plusSeconds(1), 10, "webhook-1")).as("backing off").isEmpty();
-        assertThat(store.due(later.plusSeconds(1), 10, "file")).isEmpty();
-        assertThat(store.due(later.plusSeconds(1), 10, "webhook-1")).singleElement().satisfies(d -> assertThat(d.attempts()).isEqualTo(1));
+        assertThat(claim("webhook-1", Instant.now().plusSeconds(1), c -> c.failed(later, "HTTP 503")).sink()).isEqualTo("webhook-1");
+        assertThat(claim("file", Instant.now().plusSeconds(1), c -> { })).isNull();
+        assertThat(claim("webhook-1", Instant.now().plusSeconds(1), c -> { })).as("backing off").isNull();
+        assertThat(claim("file", later.plusSeconds(1), c -> { })).isNull();
+        Delivery retried = claim("webhook-1", later.plusSeconds(1), c -> c.finished("refused", "HTTP 400"));
+        assertThat(retried.attempts()).isEqualTo(1);
 
-        store.finished("op-2", "webhook-1", "refused", "HTTP 400");
         assertThat(store.deliveryResult("op-2", "webhook-1")).contains("refused");
         assertThat(store.pending("webhook-1")).isZero();
-        assertThat(store.due(later.plusSeconds(2), 10, "webhook-1")).isEmpty();
+        assertThat(claim("webhook-1", later.plusSeconds(2), c -> { })).isNull();
     }
 
     @Test
-    void dueDeliveriesComeOldestFirstAndAtMostTheLimit() {
+    void dueDeliveriesAreClaimedOldestFirstPerSink() {
         Instant t0 = Instant.now();
+        Map<String, Integer> retryIn = Map.of("a", 3, "b", 1, "c", 2);
         for (String id : List.of("a", "b", "c")) {
             store.insert(id, "c1", "{}", t0);
             store.end(id, "succeeded", OUTCOME, List.of("file"));
         }
-        store.failed("a", "file", t0.plusSeconds(3), "x");
-        store.failed("b", "file", t0.plusSeconds(1), "x");
-        store.failed("c", "file", t0.plusSeconds(2), "x");
+        for (int i = 0; i < 3; i++) {
+            claim("file", t0.plusSeconds(1), c -> c.failed(t0.plusSeconds(retryIn.get(c.delivery().outcomeId())), "x"));
+        }
 
-        assertThat(store.due(t0.plusSeconds(10), 2, "file")).extracting(Delivery::outcomeId).containsExactly("b", "c");
-        assertThat(store.due(t0.plusSeconds(10), 2, "webhook-1")).as("another sink's").isEmpty();
+        List<String> order = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            order.add(claim("file", t0.plusSeconds(10), OperationStore.Claim::delivered).outcomeId());
+        }
+        assertThat(order).containsExactly("b", "c", "a");
+        assertThat(claim("webhook-1", t0.plusSeconds(10), c -> { })).as("another sink's").isNull();
     }
 
     @Test
     void endingAgainQueuesNoSecondDelivery() throws Exception {
         store.insert("op-3", "c1", "{}", Instant.now());
         store.end("op-3", "succeeded", OUTCOME, List.of("file"));
-        store.delivered("op-3", "file");
+        claim("file", Instant.now().plusSeconds(1), OperationStore.Claim::delivered);
 
         // a resumed run ending it once more
         assertThat(store.end("op-3", "failed", "{\"data\":{\"status\":\"failed\"}}", List.of("file"))).isFalse();
