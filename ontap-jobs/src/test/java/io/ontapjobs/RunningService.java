@@ -121,10 +121,22 @@ public final class RunningService implements AutoCloseable {
         return in(dir).scenarios(scenariosYaml).start();
     }
 
+    /**
+     * A port free now, below Linux's ephemeral range (32768-60999): a port the system handed out for port 0 and took
+     * back could be handed to the next port-0 bind (the in-process simulator, started before the API binds), which
+     * then holds the API's port.
+     */
     public static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int tries = 0; tries < 100; tries++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (java.io.IOException taken) {
+                // another one
+            }
         }
+        throw new IllegalStateException("no free port in 20000-31999");
     }
 
     /** The embedded broker's client login: ontap.broker.user/password when the test set them, else the generated one. */
