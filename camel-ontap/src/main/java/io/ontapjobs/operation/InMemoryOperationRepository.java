@@ -25,25 +25,40 @@ public final class InMemoryOperationRepository implements OperationRepository {
     @Override
     public void triggering(String id, int attempt) {
         operations.computeIfPresent(id, (k, o) -> new StoredOperation(k, o.cluster(), o.request(), "triggering", attempt, o.jobs(),
-                o.acceptedAt(), null));
+                o.acceptedAt(), null, o.cancelRequest()));
     }
 
     @Override
     public void running(String id, int attempts, String jobsJson) {
         operations.computeIfPresent(id, (k, o) -> new StoredOperation(k, o.cluster(), o.request(), "running", attempts, jobsJson,
-                o.acceptedAt(), null));
+                o.acceptedAt(), null, o.cancelRequest()));
     }
 
     @Override
     public void end(String id, String status, String outcomeJson) {
         operations.computeIfPresent(id, (k, o) -> new StoredOperation(k, o.cluster(), o.request(), status, o.attempts(), o.jobs(),
-                o.acceptedAt(), outcomeJson));
+                o.acceptedAt(), outcomeJson, o.cancelRequest()));
         if (operations.size() > KEEP + KEEP / 10) {
             operations.values().stream().filter(o -> o.outcome() != null)
                     .sorted(Comparator.comparing(StoredOperation::acceptedAt))
                     .limit(operations.size() - KEEP)
                     .forEach(o -> operations.remove(o.id(), o));
         }
+    }
+
+    @Override
+    public void cancelRequest(String id, CancelStep step) {
+        operations.computeIfPresent(id, (k, o) -> {
+            if (o.outcome() != null) {
+                return o;
+            }
+            String now = switch (step) {
+                case REQUESTED -> o.cancelRequest() == null ? "requested" : o.cancelRequest();
+                case ACCEPTED -> "accepted";
+                case REFUSED -> "requested".equals(o.cancelRequest()) ? null : o.cancelRequest();
+            };
+            return new StoredOperation(k, o.cluster(), o.request(), o.status(), o.attempts(), o.jobs(), o.acceptedAt(), null, now);
+        });
     }
 
     @Override

@@ -46,4 +46,24 @@ public interface OperationRepository {
     default List<StoredOperation> accepted(String cluster) {
         return unfinished(cluster).stream().filter(o -> o.status().equals("accepted")).toList();
     }
+
+    /** The steps of a cancel asked for on request (API, {@code operation=cancel}), as {@link #cancelRequest} records them. */
+    enum CancelStep {
+        /** Before the PATCH is sent: if the job ends now, it ended because of it. Never replaces an accepted one. */
+        REQUESTED,
+        /** ONTAP took it. */
+        ACCEPTED,
+        /** ONTAP refused it: a requested (not an accepted) cancel is forgotten. */
+        REFUSED
+    }
+
+    /**
+     * Records a cancel asked for on request, by whichever process took it, in {@link StoredOperation#cancelRequest}:
+     * the cluster's owner (this process or another, now or after a takeover) ends the operation {@code cancelled}
+     * rather than {@code failed} when its job fails after a requested or accepted cancel. Nothing is written for an
+     * unknown or ended operation. Default: nothing is recorded (then only a cancel sent to the owner's own runner
+     * ends its operation {@code cancelled}).
+     */
+    default void cancelRequest(String id, CancelStep step) {
+    }
 }

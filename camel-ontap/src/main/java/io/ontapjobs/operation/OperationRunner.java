@@ -317,18 +317,14 @@ public class OperationRunner {
 
     /**
      * Cancels, pauses or resumes the running job of an operation ({@code PATCH /api/cluster/jobs/{uuid}?action=…}).
-     * ONTAP's refusals (458762, 458776, 458783, 458784, ...) come back as they are, with status 409.
+     * ONTAP's refusals (458762, 458776, 458783, 458784, ...) come back as they are, with status 409. Any process
+     * answers for any operation: one it does not run (its cluster is another's) is controlled through the repository
+     * ({@link #controlStored}).
      */
     public CompletableFuture<ControlResult> control(String id, String action) {
         Run run = runs.get(id);
         if (run == null) {
-            StoredOperation elsewhere = ownership == ClusterOwnership.EVERYTHING ? null : repository.find(id).orElse(null);
-            if (elsewhere != null && elsewhere.outcome() == null) {
-                return CompletableFuture.completedFuture(ControlResult.refused(409, null, null, "operation '" + id
-                        + "' is run by the process that owns cluster '" + elsewhere.cluster() + "', not this one; send the"
-                        + " action again (it may reach that one)", null));
-            }
-            return CompletableFuture.completedFuture(ControlResult.refused(404, null, null, "no operation '" + id + "'", null));
+            return controlStored(id, action);
         }
         if (run.result.isDone()) {
             return CompletableFuture.completedFuture(ControlResult.refused(409, null, null,
@@ -339,10 +335,14 @@ public class OperationRunner {
             return CompletableFuture.completedFuture(ControlResult.refused(409, null, null,
                     "operation '" + id + "' has no job running yet", null));
         }
-        if ("cancel".equals(action)) {
-            run.cancelledBy = "cancelled on request";
+        boolean cancel = "cancel".equals(action);
+        if (cancel) {
+            run.cancelledBy = CANCELLED_ON_REQUEST;
         }
         return CompletableFuture.supplyAsync(() -> {
+            if (cancel) { // for whoever ends it, should this process lose the cluster before the job ends
+                recordCancel(id, OperationRepository.CancelStep.REQUESTED);
+            }
             ControlResult last = null;
             for (String uuid : running) {
                 last = patchJob(run.cluster, uuid, action);
@@ -352,11 +352,109 @@ public class OperationRunner {
                     break;
                 }
             }
-            if ("cancel".equals(action) && !last.accepted()) {
+            if (cancel && !last.accepted()) {
                 run.cancelledBy = null;
+            }
+            if (cancel) {
+                cancelAnswered(id, last);
             }
             return last;
         }, run.cluster.calls());
+    }
+
+    /** The reason of an operation whose job was cancelled on request, whichever process took the request. */
+    static final String CANCELLED_ON_REQUEST = "cancelled on request";
+
+    /** ONTAP's answer to an action on a job that has ended: 458762 "already in a terminal state", or 404 once deleted. */
+    private static boolean jobHasEnded(ControlResult r) {
+        return "458762".equals(r.code()) || Integer.valueOf(404).equals(r.ontapStatus());
+    }
+
+    /**
+     * An operation this process does not run: another process owns its cluster, or it ended before this one started.
+     * The job is controlled from here, on this process's own connection to its cluster, rather than by the owner: the
+     * caller gets ONTAP's answer (200, or 409 with ONTAP's code and message) as the owner would give it, at once, and
+     * nothing depends on the owner being alive, on its next pick-up or on a second hop between processes (recording
+     * the action for the owner to send instead could only answer 202, ONTAP's answer coming later). A cancel is
+     * recorded in the repository before it is sent, so that the owner, seeing the job end, ends the operation
+     * {@code cancelled} ("cancelled on request") and not {@code failed}, also after a takeover.
+     */
+    private CompletableFuture<ControlResult> controlStored(String id, String action) {
+        StoredOperation s = repository.find(id).orElse(null);
+        if (s == null) {
+            return CompletableFuture.completedFuture(ControlResult.refused(404, null, null, "no operation '" + id + "'", null));
+        }
+        if (s.outcome() != null) {
+            return CompletableFuture.completedFuture(ControlResult.refused(409, null, null,
+                    "operation '" + id + "' has ended (" + s.status() + ")", null));
+        }
+        List<String> jobs = new ArrayList<>();
+        if ("running".equals(s.status())) { // the jobs of the current attempt (a retry being sent still shows the last)
+            try {
+                JSON.readTree(s.jobs() == null ? "[]" : s.jobs()).forEach(n -> jobs.add(n.asText()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("stored jobs of " + id + " are unreadable", e);
+            }
+        }
+        if (jobs.isEmpty()) {
+            return CompletableFuture.completedFuture(ControlResult.refused(409, null, null,
+                    "operation '" + id + "' has no job running yet", null));
+        }
+        // the UUIDs become part of the URL's path: only a UUID's characters, as ONTAP gave them
+        if (jobs.stream().anyMatch(u -> !u.matches("[0-9A-Fa-f-]{1,64}"))) {
+            throw new IllegalStateException("stored jobs of " + id + " are not job UUIDs");
+        }
+        Cluster cluster;
+        try {
+            cluster = clusters.apply(s.cluster());
+        } catch (InvalidRequestException e) { // not the caller's mistake: this process's configuration differs
+            return CompletableFuture.completedFuture(ControlResult.refused(409, null, null, "operation '" + id
+                    + "' is on cluster '" + s.cluster() + "', which this process has no connection to", null));
+        }
+        boolean cancel = "cancel".equals(action);
+        return CompletableFuture.supplyAsync(() -> {
+            if (cancel && !recordCancel(id, OperationRepository.CancelStep.REQUESTED)) {
+                return ControlResult.refused(503, null, null, "the cancel of operation '" + id + "' could not be recorded,"
+                        + " so it was not sent; try again", null);
+            }
+            ControlResult answer = null;
+            for (int i = 0; i < jobs.size(); i++) {
+                ControlResult r = patchJob(cluster, jobs.get(i), action);
+                if (r.accepted()) {
+                    answer = r;
+                } else if (!(jobHasEnded(r) && (i < jobs.size() - 1 || answer != null))) {
+                    answer = r; // as the owner: the first refusal of a job still running is the answer
+                    break;
+                } // else a job of several that has ended: the owner would not have sent it either
+            }
+            if (cancel) {
+                cancelAnswered(id, answer);
+            }
+            return answer;
+        }, cluster.calls());
+    }
+
+    /**
+     * Records ONTAP's answer to a cancel. Without one (the cluster unreachable, or no usable answer) the cancel may
+     * or may not have reached the job: it stays requested, so a job that fails from now on ends cancelled.
+     */
+    private void cancelAnswered(String id, ControlResult answer) {
+        if (answer.accepted()) {
+            recordCancel(id, OperationRepository.CancelStep.ACCEPTED);
+        } else if (answer.ontapStatus() != null) {
+            recordCancel(id, OperationRepository.CancelStep.REFUSED);
+        }
+    }
+
+    /** @return false when the repository could not record it */
+    private boolean recordCancel(String id, OperationRepository.CancelStep step) {
+        try {
+            repository.cancelRequest(id, step);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("The cancel of {} ({}) could not be recorded: {}", id, step, e.getMessage());
+            return false;
+        }
     }
 
     /** Sends {@code PATCH /api/cluster/jobs/{uuid}?action=…} on a job, whatever started it. */
@@ -664,8 +762,23 @@ public class OperationRunner {
                 end(OutcomeStatus.SUCCEEDED, null);
             } else if (cancelledBy != null) {
                 end(OutcomeStatus.CANCELLED, cancelledBy);
+            } else if (cancelRequestedElsewhere()) {
+                end(OutcomeStatus.CANCELLED, CANCELLED_ON_REQUEST);
             } else {
                 end(OutcomeStatus.FAILED, "job failed with code " + job.code() + (job.message() != null ? ": " + job.message() : ""));
+            }
+        }
+
+        /**
+         * A cancel sent through another process (or through this one before a restart or takeover), as the repository
+         * records it: read only when a job failed and nothing here explains it.
+         */
+        boolean cancelRequestedElsewhere() {
+            try {
+                return repository.find(request.id()).map(StoredOperation::cancelRequest).isPresent();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not read whether {} was cancelled on request: {}", request.id(), e.getMessage());
+                return false;
             }
         }
 

@@ -234,6 +234,12 @@ public final class OperationStore implements AutoCloseable {
             public List<StoredOperation> recent(int limit) {
                 return store.recent(limit);
             }
+
+            // not fenced: any replica records a cancel it was asked for, the owner reads it
+            @Override
+            public void cancelRequest(String id, CancelStep step) {
+                store.cancelRequest(id, step);
+            }
         };
     }
 
@@ -467,6 +473,27 @@ public final class OperationStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Records a cancel asked for on request, by whichever replica took it ({@link OperationRepository#cancelRequest}):
+     * {@code requested} (unless accepted already), {@code accepted}, or none again after a refusal of a requested one.
+     * Only an unfinished operation's is written; the step's time ({@code updated_at}) is left as it is.
+     *
+     * @return false when nothing was written (unknown, ended, or a refusal after an accepted cancel)
+     */
+    public boolean cancelRequest(String id, OperationRepository.CancelStep step) {
+        String sql = switch (step) {
+            case REQUESTED -> "UPDATE operation SET cancel_request = 'requested' WHERE id = ? AND cancel_request IS NULL";
+            case ACCEPTED -> "UPDATE operation SET cancel_request = 'accepted' WHERE id = ?";
+            case REFUSED -> "UPDATE operation SET cancel_request = NULL WHERE id = ? AND cancel_request = 'requested'";
+        } + " AND status IN ('accepted', 'triggering', 'running')";
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, id);
+            return s.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new StoreException("cannot record the cancel of operation " + id, e);
+        }
+    }
+
     public Optional<StoredOperation> find(String id) {
         List<StoredOperation> found = query("SELECT * FROM operation WHERE id = ?", id);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
@@ -665,7 +692,8 @@ public final class OperationStore implements AutoCloseable {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     out.add(new StoredOperation(r.getString("id"), r.getString("cluster"), r.getString("request"), r.getString("status"),
-                            r.getInt("attempts"), r.getString("jobs"), r.getTimestamp("accepted_at").toInstant(), r.getString("outcome")));
+                            r.getInt("attempts"), r.getString("jobs"), r.getTimestamp("accepted_at").toInstant(), r.getString("outcome"),
+                            r.getString("cancel_request")));
                 }
             }
             return out;

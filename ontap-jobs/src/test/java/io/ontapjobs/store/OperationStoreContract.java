@@ -3,6 +3,7 @@ package io.ontapjobs.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ontapjobs.store.OperationStore.Delivery;
+import io.ontapjobs.operation.OperationRepository.CancelStep;
 import io.ontapjobs.operation.StoredOperation;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -181,6 +182,38 @@ abstract class OperationStoreContract {
     }
 
     @Test
+    void aCancelOnRequestIsRecordedByAnyReplicaUntilRefusedAndNeverAfterTheEnd() {
+        store.insert("op-7", "c1", "{}", Instant.now());
+        store.triggering("op-7", 1);
+        store.running("op-7", 1, JOBS);
+        assertThat(store.find("op-7").orElseThrow().cancelRequest()).isNull();
+        // a replica that does not own c1 (no epoch) records it all the same: any replica takes actions
+        var follower = store.repository(List.of(), new Fencing("follower"));
+
+        follower.cancelRequest("op-7", CancelStep.REQUESTED);
+        assertThat(store.find("op-7").orElseThrow().cancelRequest()).isEqualTo("requested");
+        assertThat(store.cancelRequest("op-7", CancelStep.REFUSED)).as("ONTAP refused it: forgotten").isTrue();
+        assertThat(store.find("op-7").orElseThrow().cancelRequest()).isNull();
+
+        assertThat(store.cancelRequest("op-7", CancelStep.REQUESTED)).isTrue();
+        assertThat(store.cancelRequest("op-7", CancelStep.ACCEPTED)).isTrue();
+        assertThat(store.cancelRequest("op-7", CancelStep.REQUESTED)).as("a second cancel does not undo the first").isFalse();
+        assertThat(store.cancelRequest("op-7", CancelStep.REFUSED)).as("nor does its refusal").isFalse();
+        assertThat(store.triggering("op-7", 2)).isTrue();
+        StoredOperation retried = store.find("op-7").orElseThrow();
+        assertThat(retried.cancelRequest()).as("kept by the steps").isEqualTo("accepted");
+        assertThat(store.unfinished("c1")).singleElement().extracting(StoredOperation::cancelRequest).isEqualTo("accepted");
+
+        store.end("op-7", "cancelled", OUTCOME, List.of());
+        assertThat(store.cancelRequest("op-7", CancelStep.REFUSED)).isFalse();
+        store.insert("op-8", "c1", "{}", Instant.now());
+        store.end("op-8", "succeeded", OUTCOME, List.of());
+        assertThat(store.cancelRequest("op-8", CancelStep.REQUESTED)).as("an ended operation").isFalse();
+        assertThat(store.find("op-8").orElseThrow().cancelRequest()).isNull();
+        assertThat(store.cancelRequest("unknown", CancelStep.ACCEPTED)).isFalse();
+    }
+
+    @Test
     void aDuplicateRequestIdIsNotAcceptedTwice() throws Exception {
         assertThat(store.insert("op-4", "c1", "{\"first\":true}", Instant.now())).isTrue();
 
@@ -196,7 +229,7 @@ abstract class OperationStoreContract {
         store.triggering("op-5", 1);
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(5).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(6).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
