@@ -21,10 +21,13 @@ import java.util.function.Function;
  * @param kubernetesNamespace {@code ontap.ha.kubernetes.namespace}: where the Leases are (default: the pod's own)
  * @param kubernetesLabels {@code ontap.ha.kubernetes.pod-labels}: the replicas' pods; only those Running and Ready
  *                         (and among them this one, named {@code replica}) may hold a Lease
+ * @param spread          {@code ontap.ha.spread}: whether a replica that owns more than its fair share of the ONTAP
+ *                        clusters gives the extra ones up, for the others to take over (default true; the file
+ *                        cluster service cannot tell how many replicas there are, so it never spreads)
  */
 public record HaSettings(String kind, String replica, Duration leaseDuration, Duration renewInterval, String fileRoot,
                          String zookeeperNodes, String kubernetesUrl, String kubernetesNamespace,
-                         java.util.Map<String, String> kubernetesLabels) {
+                         java.util.Map<String, String> kubernetesLabels, boolean spread) {
     public static final String KEY = "ontap.ha.cluster-service";
     static final Duration DEFAULT_LEASE = Duration.ofSeconds(15);
     static final Duration DEFAULT_RENEW = Duration.ofSeconds(2);
@@ -73,9 +76,22 @@ public record HaSettings(String kind, String replica, Duration leaseDuration, Du
                             + " zk1:2181,zk2:2181,zk3:2181"));
             default -> { }
         }
+        String spread = get.apply("ontap.ha.spread").orElse("true");
+        if (!spread.equalsIgnoreCase("true") && !spread.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("ontap.ha.spread: '" + spread + "' is not true or false");
+        }
         return Optional.of(new HaSettings(kind.get(), replica, lease, renew, root, nodes,
                 get.apply("ontap.ha.kubernetes.master-url").orElse(null), get.apply("ontap.ha.kubernetes.namespace").orElse(null),
-                labels(get.apply("ontap.ha.kubernetes.pod-labels").orElse(DEFAULT_LABELS))));
+                labels(get.apply("ontap.ha.kubernetes.pod-labels").orElse(DEFAULT_LABELS)), Boolean.parseBoolean(spread)));
+    }
+
+    /**
+     * Whether this cluster service can spread the ONTAP clusters: it must tell how many replicas there are. Camel's
+     * file views list no members ({@code FileLockClusterView.getMembers()} is empty), so with file locks the first
+     * replica to take a cluster keeps it.
+     */
+    public boolean spreads() {
+        return spread && !"file".equals(kind);
     }
 
     static final String DEFAULT_LABELS = "app.kubernetes.io/name=ontap-jobs";

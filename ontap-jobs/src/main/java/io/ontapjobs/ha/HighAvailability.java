@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.operation.ClusterOwnership;
 import io.ontapjobs.operation.OperationRunner;
+import io.ontapjobs.operation.OperationState;
 import io.ontapjobs.outcome.Outcome;
 import io.ontapjobs.store.Fencing;
 import io.ontapjobs.store.OperationStore;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -21,8 +23,11 @@ import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.camel.cluster.CamelClusterEventListener;
+import org.apache.camel.cluster.CamelClusterMember;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.cluster.CamelClusterView;
+import org.apache.camel.cluster.CamelPreemptiveClusterView;
+import org.apache.camel.component.zookeeper.cluster.ZooKeeperClusterService;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +39,24 @@ import org.slf4j.LoggerFactory;
  * unfinished operations, on losing it (or on finding its epoch superseded) it drops their in-memory work. Leases do
  * not guarantee a single leader: the store's epochs fence a stale one out.
  *
+ * <p>Spreading ({@code ontap.ha.spread}): a replica that leads more than its fair share of the clusters,
+ * ceil(clusters / live replicas), the live replicas being the members its cluster service's views list, hands one over:
+ * it stops taking new work of that cluster, waits until none of its triggers is being sent, drops the cluster as on a
+ * loss and leaves its election, which elects another candidate (a takeover with a new epoch); once another replica
+ * leads it (or after a bound) it stands again, to remain a candidate should the new owner go. One cluster at a time,
+ * and only {@link #COOL_DOWN_RENEWS} renew intervals after its own ownership last changed.
+ *
  * <p>One thread does all of it in turn, every {@link #TICK_MS} ms: leadership changes, picking up operations other
- * replicas accepted for an owned cluster, and completing the waits for outcomes recorded by other replicas.
+ * replicas accepted for an owned cluster, completing the waits for outcomes recorded by other replicas, spreading.
  */
 public final class HighAvailability extends ServiceSupport implements ClusterOwnership {
     private static final Logger LOG = LoggerFactory.getLogger(HighAvailability.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final long TICK_MS = 500;
+    /** Renew intervals after a change of this replica's ownership before it gives a cluster up to spread them. */
+    static final int COOL_DOWN_RENEWS = 3;
+    /** A give-up nobody took over doubles the cool-down, up to this many times (a member that does not take leads). */
+    static final int MAX_BACK_OFF = 6;
 
     private final CamelContext context;
     private final OntapComponent ontap;
@@ -57,6 +73,17 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private CamelClusterService clusterService;
     private final Map<String, CamelClusterView> views = new ConcurrentHashMap<>();
     private long nextElectionCheck;
+    /** The cluster being handed over to spread them: not owned for new work while its triggers in flight are sent. */
+    private volatile String handing;
+    private long handingSince;
+    /** Clusters given up to spread them, out of their election until another replica leads them: since (nanoTime). */
+    private final Map<String, Long> aside = new ConcurrentHashMap<>();
+    /** When the clusters this replica leads last changed (nanoTime): spreading waits a cool-down after it. */
+    private long lastChange = System.nanoTime();
+    /** Give-ups in a row that no other replica took over: each doubles the cool-down. */
+    private int untaken;
+    private long nextSpreadCheck;
+    private volatile String spreadState;
     private ScheduledExecutorService thread;
     private ExecutorService completions;
 
@@ -67,6 +94,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
         this.fencing = fencing;
         this.settings = settings;
         this.clusters = new TreeSet<>(ontap.clusterNames());
+        this.spreadState = !settings.spread() ? "off (ontap.ha.spread = false)"
+                : !settings.spreads() ? "off (the file cluster service cannot tell how many replicas there are)" : "on";
     }
 
     /**
@@ -92,15 +121,16 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        LOG.info("High availability: replica {} ({} cluster service, lease {}, renew every {}); ONTAP clusters {}",
+        LOG.info("High availability: replica {} ({} cluster service, lease {}, renew every {}); ONTAP clusters {}; spreading {}",
                 settings.replica(), settings.kind(), io.ontapjobs.policy.Durations.format(settings.leaseDuration()),
-                io.ontapjobs.policy.Durations.format(settings.renewInterval()), ha.clusters);
+                io.ontapjobs.policy.Durations.format(settings.renewInterval()), ha.clusters, ha.spreadState);
         return ha;
     }
 
+    /** Owned, and not being handed over: a request accepted now is only recorded while its cluster is handed over. */
     @Override
     public boolean owns(String cluster) {
-        return fencing.epoch(cluster) != null;
+        return fencing.epoch(cluster) != null && !cluster.equals(handing);
     }
 
     /** Completes when the operation's outcome is in the store, whichever replica records it; no thread waits. */
@@ -141,6 +171,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
                 @Override
                 protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
                     builder.detail("replica", settings.replica());
+                    builder.detail("spread", spreadState);
                     state().forEach((cluster, state) -> builder.detail("cluster." + cluster, state));
                     builder.up();
                 }
@@ -160,14 +191,23 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
 
     private void leadership(String cluster, boolean local) {
         if (local && leading.add(cluster)) {
+            changed();
             fencedOut.remove(cluster);
             claim(cluster);
         } else if (!local && leading.remove(cluster)) {
+            changed();
+            if (cluster.equals(handing)) {
+                handing = null;
+            }
             claimed.remove(cluster);
             fencedOut.remove(cluster);
             fencing.drop(cluster); // from now on no step of this cluster is recorded here
             release(cluster, "leadership lost");
         }
+    }
+
+    private void changed() {
+        lastChange = System.nanoTime();
     }
 
     private void claim(String cluster) {
@@ -200,16 +240,27 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
                 if (!claimed.contains(cluster)) {
                     claim(cluster);
                 } else if (fencing.epoch(cluster) == null) { // a newer owner's epoch refused one of our steps
+                    changed();
+                    if (cluster.equals(handing)) {
+                        handing = null;
+                    }
                     fencedOut.add(cluster);
                     claimed.remove(cluster);
                     release(cluster, "another replica claimed it since; until this one leads it anew");
-                } else {
+                } else if (!cluster.equals(handing)) { // what is accepted while handing over is left to the next owner
                     runner().pickUp(cluster);
                 }
             }
             if ("zookeeper".equals(settings.kind()) && System.nanoTime() - nextElectionCheck >= 0) {
                 nextElectionCheck = System.nanoTime() + settings.renewInterval().toNanos();
                 rejoinElections();
+            }
+            if (handing != null) {
+                handOver();
+            }
+            if (settings.spreads() && System.nanoTime() - nextSpreadCheck >= 0) {
+                nextSpreadCheck = System.nanoTime() + settings.renewInterval().toNanos();
+                spread();
             }
             completeRecorded();
         } catch (RuntimeException e) {
@@ -224,7 +275,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private void rejoinElections() {
         for (String cluster : clusters) {
             CamelClusterView view = views.get(cluster);
-            if (view == null || leading.contains(cluster)) {
+            if (view == null || leading.contains(cluster) || aside.containsKey(cluster)) { // aside: left on purpose
                 continue;
             }
             try {
@@ -236,6 +287,145 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
             } catch (Exception e) { // ZooKeeper unreachable: next time
                 LOG.debug("Election of cluster {} not checked: {}", cluster, e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Every renew interval: stands again for the clusters given up once another replica leads them; then, with none
+     * handed over or aside and the cool-down past, gives up one cluster when this replica leads more than
+     * ceil(clusters / live replicas). The live replicas are the members the views list (ZooKeeper: the candidates in
+     * each election; Kubernetes: the Running and Ready pods with the replicas' labels), and this one.
+     */
+    private void spread() {
+        if (clusterService instanceof ZooKeeperClusterService zk && zk.getCuratorFramework() != null
+                && !zk.getCuratorFramework().getZookeeperClient().isConnected()) {
+            return; // each look at an election would wait for the connection timeout
+        }
+        if (views.size() < clusters.size()) {
+            return; // not in the elections yet
+        }
+        long now = System.nanoTime();
+        long renew = settings.renewInterval().toNanos();
+        for (var entry : Map.copyOf(aside).entrySet()) {
+            String cluster = entry.getKey();
+            long away = now - entry.getValue();
+            try {
+                boolean taken = away >= renew && views.get(cluster).getMembers().stream().anyMatch(m -> !m.isLocal() && m.isLeader());
+                if (taken || away >= settings.leaseDuration().multipliedBy(2).plus(settings.renewInterval().multipliedBy(2)).toNanos()) {
+                    untaken = taken ? 0 : Math.min(untaken + 1, MAX_BACK_OFF);
+                    standAgain(cluster, taken ? "another replica leads it" : "no other replica took it over");
+                }
+            } catch (RuntimeException e) { // the cluster service does not answer: next time
+                LOG.debug("Cluster {} given up: its election not checked: {}", cluster, e.getMessage());
+            }
+        }
+        Set<String> live = new TreeSet<>(Set.of(settings.replica()));
+        Map<String, Integer> leads = new java.util.HashMap<>();
+        Map<String, List<String>> others = new java.util.HashMap<>();
+        try {
+            for (String cluster : clusters) {
+                CamelClusterView view = views.get(cluster);
+                List<String> members = view.getMembers().stream().filter(m -> !m.isLocal()).map(CamelClusterMember::getId).toList();
+                live.addAll(members);
+                others.put(cluster, members);
+                view.getLeader().filter(m -> !m.isLocal()).ifPresent(m -> leads.merge(m.getId(), 1, Integer::sum));
+            }
+        } catch (RuntimeException e) { // the cluster service does not answer: next time
+            LOG.debug("Replicas not counted: {}", e.getMessage());
+            return;
+        }
+        int share = (clusters.size() + live.size() - 1) / live.size();
+        spreadState = "on: " + live.size() + " replica(s), fair share " + share;
+        long coolDown = renew * COOL_DOWN_RENEWS << untaken;
+        if (leading.size() <= share || handing != null || !aside.isEmpty() || now - lastChange < coolDown) {
+            return;
+        }
+        // the cluster whose next owner leads fewest: ZooKeeper elects the next candidate in line (the members' order),
+        // Kubernetes whichever candidate polls its Lease first
+        boolean inLine = "zookeeper".equals(settings.kind());
+        String give = null;
+        int fewest = Integer.MAX_VALUE;
+        for (String cluster : leading) {
+            List<String> candidates = others.getOrDefault(cluster, List.of());
+            if (!claimed.contains(cluster) || fencing.epoch(cluster) == null || candidates.isEmpty()) {
+                continue;
+            }
+            int load = (inLine ? candidates.subList(0, 1) : candidates).stream().mapToInt(m -> leads.getOrDefault(m, 0)).min().orElse(0);
+            if (load < fewest) {
+                fewest = load;
+                give = cluster;
+            }
+        }
+        if (give == null) {
+            return;
+        }
+        LOG.info("Replica {} gives cluster {} up to spread the clusters: owns {} of {} with {} replicas (fair share {})",
+                settings.replica(), give, leading.size(), clusters.size(), live.size(), share);
+        handingSince = now;
+        handing = give; // from now on a request of it is only recorded here, for the next owner to pick up
+    }
+
+    /**
+     * The cluster being handed over leaves once none of its operations is being triggered here (one whose trigger is on
+     * the wire would end {@code lost} at its next owner); after a lease of waiting it is kept, and tried again later.
+     */
+    private void handOver() {
+        String cluster = handing;
+        if (!leading.contains(cluster) || fencing.epoch(cluster) == null) {
+            handing = null;
+            return;
+        }
+        long sending = runner().count(cluster, OperationState.ACCEPTED) + runner().count(cluster, OperationState.TRIGGERING);
+        if (sending == 0) {
+            leave(cluster);
+        } else if (System.nanoTime() - handingSince >= settings.leaseDuration().toNanos()) {
+            handing = null;
+            changed();
+            LOG.info("Replica {} keeps cluster {} for now: {} of its operations are still being triggered after {}", settings.replica(),
+                    cluster, sending, io.ontapjobs.policy.Durations.format(settings.leaseDuration()));
+        }
+    }
+
+    /**
+     * Drops the cluster as on a loss, then leaves its election: a view that can be disabled (Kubernetes) gives its
+     * Lease up, another (ZooKeeper) is stopped, which ends its leadership and leaves the candidates.
+     */
+    private void leave(String cluster) {
+        handing = null;
+        changed();
+        leading.remove(cluster);
+        claimed.remove(cluster);
+        fencedOut.remove(cluster);
+        fencing.drop(cluster); // from now on no step of this cluster is recorded here
+        aside.put(cluster, System.nanoTime());
+        release(cluster, "given up to spread the clusters");
+        CamelClusterView view = views.get(cluster);
+        try {
+            if (view instanceof CamelPreemptiveClusterView preemptive) {
+                preemptive.setDisabled(true);
+            } else {
+                clusterService.stopView(view.getNamespace());
+            }
+        } catch (Exception e) { // it stands again in a while, and takes the cluster up again if it still leads it
+            LOG.warn("Replica {} could not leave the election of cluster {}: {}", settings.replica(), cluster, e.getMessage());
+        }
+    }
+
+    private void standAgain(String cluster, String why) {
+        aside.remove(cluster);
+        CamelClusterView view = views.get(cluster);
+        try {
+            if (view instanceof CamelPreemptiveClusterView preemptive) {
+                preemptive.setDisabled(false);
+            } else {
+                clusterService.startView(view.getNamespace());
+            }
+            LOG.info("Replica {} stands again for cluster {} ({})", settings.replica(), cluster, why);
+            if (view.getLocalMember().isLeader()) { // it never left (the view could not be stopped)
+                leadership(cluster, true);
+            }
+        } catch (Exception e) { // ZooKeeper: rejoinElections stands again once it answers
+            LOG.warn("Replica {} could not stand again for cluster {}: {}", settings.replica(), cluster, e.getMessage());
         }
     }
 
@@ -282,8 +472,9 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     public Map<String, String> state() {
         Map<String, String> state = new java.util.TreeMap<>();
         for (String cluster : clusters) {
-            state.put(cluster, owns(cluster) ? "owner" : fencedOut.contains(cluster) || claimed.contains(cluster) ? "fenced out"
-                    : leading.contains(cluster) ? "claiming" : "follower");
+            state.put(cluster, owns(cluster) ? "owner" : cluster.equals(handing) ? "handing over"
+                    : fencedOut.contains(cluster) || claimed.contains(cluster) ? "fenced out"
+                    : leading.contains(cluster) ? "claiming" : aside.containsKey(cluster) ? "given up" : "follower");
         }
         return state;
     }

@@ -66,6 +66,7 @@ class KubernetesLeaseClusterServiceTest extends TakeoverContract {
     @Test
     void eachOntapClusterHasItsLeaseNamingTheOwner() throws Exception {
         ha = new HaFixture(tmp, Duration.ofSeconds(1), clusterService());
+        stopped("r2"); // one replica here: with r2's pod Ready, r1 would give a cluster up for it to take
         ha.start("r1");
         Map<String, String> owners = ha.awaitOneOwnerEach(Duration.ofSeconds(30));
         try (KubernetesClient client = kubernetes.createClient()) {

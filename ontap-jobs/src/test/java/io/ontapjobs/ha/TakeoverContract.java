@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every cluster service gives the replicas, shown with two of them: one owner per ONTAP cluster, and when the
- * owner stops with jobs running the other takes its clusters over and ends them, each triggered and delivered once.
+ * What every cluster service gives the replicas, shown with two of them: one owner per ONTAP cluster, spread over
+ * both, and when an owner stops with jobs running the other takes its cluster over and ends them, each triggered and
+ * delivered once.
  */
 abstract class TakeoverContract {
     private static final Logger LOG = LoggerFactory.getLogger(TakeoverContract.class);
@@ -46,6 +47,10 @@ abstract class TakeoverContract {
     void theOtherReplicaTakesTheClustersOverAndEndsTheirOperationsOnce() throws Exception {
         ha = new HaFixture(tmp, Duration.ofSeconds(3), clusterService());
         List<RunningService> replicas = List.of(ha.start("r1"), ha.start("r2"));
+        ha.awaitOneOwnerEach(Duration.ofSeconds(30));
+        // the first one up took both clusters; spreading gives one to the other: the owner stopped below owns one
+        await().atMost(Duration.ofSeconds(30)).until(() -> HaFixture.CLUSTERS.stream().map(ha::owners)
+                .filter(o -> o.size() == 1).map(o -> o.get(0)).distinct().count() == 2);
         Map<String, String> owners = ha.awaitOneOwnerEach(Duration.ofSeconds(30));
         Set<String> ids = new TreeSet<>();
         for (int i = 0; i < 8; i++) {
