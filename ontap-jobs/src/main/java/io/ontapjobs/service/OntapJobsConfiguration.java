@@ -132,6 +132,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         String login = tokens.isEmpty() ? "no login (no ontap.api.tokens.*): loopback only" : "login by bearer token for " + tokens.clientNames();
         boolean tls = props.resolveProperty("ontap.api.tls.keystore").filter(v -> !v.isBlank()).isPresent();
         String port = props.resolveProperty("ontap.api.port").orElse("8080");
+        requireFreePort(host, port);
         try {
             // the HTTP server listens before Camel starts the routes: until then 503 + Retry-After, not 404
             context.addStartupListener(new org.apache.camel.StartupListener() {
@@ -149,6 +150,32 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             });
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Camel's HTTP server only logs a WARN when it cannot bind its port, and the service would run on without its API:
+     * a port in use (another instance, another program) or a host that is not this machine's is a start-up mistake.
+     * Asked before Camel starts; Vert.x binds the same way (address reuse on), so what binds here binds there.
+     */
+    static void requireFreePort(String host, String port) {
+        int number;
+        try {
+            number = Integer.parseInt(port.strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigurationError("ontap.api.port: '" + port + "' is not a port number", e);
+        }
+        if (number == 0) {
+            return; // any free port
+        }
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(h, number));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigurationError("ontap.api.port: cannot listen on " + (h.contains(":") ? "[" + h + "]" : h) + ":" + number
+                    + " (" + e.getMessage() + ": the port is in use by another program, or ontap.api.host is not an address of"
+                    + " this machine)", e);
         }
     }
 

@@ -44,7 +44,8 @@ class ServeMistakesTest {
         System.setProperty("ontap.state.dir", tmp.resolve("data").toString());
         System.setProperty("ontap.simulator.enabled", System.getProperty("ontap.simulator.enabled", "true")); // a cluster
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            System.setProperty("ontap.api.port", String.valueOf(free.getLocalPort())); // never the default 8080
+            // never the default 8080; a test may ask for a port it holds
+            System.setProperty("ontap.api.port", System.getProperty("ontap.api.port.taken", String.valueOf(free.getLocalPort())));
         }
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             System.setProperty("ontap.broker.port", String.valueOf(free.getLocalPort())); // nor 61616
@@ -77,6 +78,19 @@ class ServeMistakesTest {
         String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
         assertThat(line).startsWith("ontap-jobs: cannot start: ontap.api.host: '0.0.0.0' is not a loopback address, and no API token")
                 .contains("ontap.api.tokens.<client>.sha256").contains("ontap.api.tokens.<client>.roles");
+    }
+
+    @Test
+    void anApiPortInUseIsOneLineNamingTheKey() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            System.setProperty("ontap.api.port.taken", String.valueOf(taken.getLocalPort()));
+            String line = serveWith("- route:\n    from:\n      uri: \"timer:x\"\n      steps:\n        - log: hi\n");
+            assertThat(line).isEqualTo("ontap-jobs: cannot start: ontap.api.port: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (Address already in use: the port is in use by another program, or ontap.api.host is not an address of this"
+                    + " machine)");
+        } finally {
+            System.clearProperty("ontap.api.port.taken");
+        }
     }
 
     /** As {@link #serveWith}, without asking for the simulator. */
