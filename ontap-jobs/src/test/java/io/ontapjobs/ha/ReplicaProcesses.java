@@ -2,7 +2,6 @@ package io.ontapjobs.ha;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.ontapjobs.RunningService;
@@ -338,10 +337,6 @@ final class ReplicaProcesses implements AutoCloseable {
             statuses.put(id, store.find(id).map(o -> o.status()).orElse("missing"));
         }
         return statuses;
-    }
-
-    JsonNode json(String text) throws IOException {
-        return JSON.readTree(text);
     }
 
     // ------------------------------------------------------------------ owners and polls
