@@ -63,6 +63,8 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "unreachableafter":
         case "unreachableAfter": getOrCreateConfiguration(target).setUnreachableAfter(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "url": getOrCreateConfiguration(target).setUrl(property(camelContext, java.lang.String.class, value)); return true;
+        case "useragent":
+        case "userAgent": target.setUserAgent(property(camelContext, java.lang.String.class, value)); return true;
         case "username": getOrCreateConfiguration(target).setUsername(property(camelContext, java.lang.String.class, value)); return true;
         default: return false;
         }
@@ -109,6 +111,8 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "unreachableafter":
         case "unreachableAfter": return long.class;
         case "url": return java.lang.String.class;
+        case "useragent":
+        case "userAgent": return java.lang.String.class;
         case "username": return java.lang.String.class;
         default: return null;
         }
@@ -151,6 +155,8 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "unreachableafter":
         case "unreachableAfter": return getOrCreateConfiguration(target).getUnreachableAfter();
         case "url": return getOrCreateConfiguration(target).getUrl();
+        case "useragent":
+        case "userAgent": return target.getUserAgent();
         case "username": return getOrCreateConfiguration(target).getUsername();
         default: return null;
         }

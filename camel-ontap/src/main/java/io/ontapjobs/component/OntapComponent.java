@@ -51,6 +51,10 @@ public class OntapComponent extends DefaultComponent {
     @Metadata(label = "producer", description = "The policies file (YAML). Defaults to the property ontap.policies.file, else"
             + " config/policies.yaml when it exists, else the built-in default policy.")
     private String policiesFile;
+    @Metadata(label = "advanced", description = "The User-Agent header of every call to ONTAP, which the cluster's audit log"
+            + " shows. Default: ontap-jobs/ and the version; the ontap-jobs service with several replicas adds the replica's"
+            + " name in parentheses, so that each replica's calls can be told apart")
+    private String userAgent;
 
     // concurrent: a cluster asked for by name (byName) is added while routes run
     private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
@@ -90,6 +94,14 @@ public class OntapComponent extends DefaultComponent {
 
     public void setPoliciesFile(String policiesFile) {
         this.policiesFile = policiesFile;
+    }
+
+    public String getUserAgent() {
+        return userAgent;
+    }
+
+    public void setUserAgent(String userAgent) {
+        this.userAgent = userAgent;
     }
 
     public void setPolicies(Policies policies) {
@@ -373,7 +385,8 @@ public class OntapComponent extends DefaultComponent {
         try {
             // our own pool, not one from Camel's manager: its profiles cannot give polls a place ahead of triggers
             ClusterCalls calls = new ClusterCalls(config.name(), config.maxConcurrentRequests());
-            OntapClient client = new OntapClient(getCamelContext(), config);
+            OntapClient client = new OntapClient(getCamelContext(), config,
+                    userAgent == null || userAgent.isBlank() ? io.ontapjobs.ontap.Version.userAgent() : userAgent.strip());
             JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(),
                     metrics == null ? OntapMetrics.NONE : metrics);
             OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;

@@ -46,9 +46,16 @@ public class OntapClient {
     private final Endpoint endpoint;
     private final Producer producer;
     private final String authorization;
+    private final String userAgent;
 
     public OntapClient(CamelContext context, ClusterConfig cluster) throws Exception {
+        this(context, cluster, io.ontapjobs.ontap.Version.userAgent());
+    }
+
+    /** @param userAgent the {@code User-Agent} of its calls, which ONTAP's audit log shows */
+    public OntapClient(CamelContext context, ClusterConfig cluster, String userAgent) throws Exception {
         this.cluster = cluster;
+        this.userAgent = userAgent;
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
                 (nullToEmpty(cluster.username()) + ":" + nullToEmpty(cluster.password())).getBytes(StandardCharsets.UTF_8));
         this.endpoint = context.getEndpoint(endpointUri(context, cluster));
@@ -78,6 +85,7 @@ public class OntapClient {
         in.setHeader("Accept", "application/json");
         in.setHeader("Authorization", authorization);
         in.setHeader("X-Dot-Client-App", CLIENT_APP);
+        in.setHeader("User-Agent", userAgent); // camel-http sends it instead of the HTTP client's default
         if (body != null) {
             in.setHeader(HttpConstants.CONTENT_TYPE, "application/json");
             in.setBody(body);

@@ -127,6 +127,30 @@ class OntapOptionsTest {
     }
 
     @Test
+    void theUserAgentNamesTheCallerToOntapAndDefaultsToTheProduct() throws Exception {
+        Main main = main(Map.of("camel.component.ontap.url", sim.baseUrl(), "camel.component.ontap.password", "netapp1!",
+                "camel.component.ontap.user-agent", "ontap-jobs/9.9 (replica-7)"));
+        main.start();
+        try {
+            Exchange e = main.getCamelContext().createProducerTemplate().send("direct:create", x -> x.getIn().setBody("{\"name\":\"ua\"}"));
+            assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
+            String job = e.getMessage().getHeader(OntapConstants.JOB_UUID, String.class);
+            // the trigger and the polls of its job, as ONTAP's audit log (and the simulator's poll log) would show them
+            assertThat(sim.clients()).contains("ontap-jobs/9.9 (replica-7) | " + io.ontapjobs.ontap.Version.userAgent());
+            assertThat(sim.jobPolls()).filteredOn(p -> p.uuids().contains(job)).isNotEmpty()
+                    .allSatisfy(p -> assertThat(p.userAgent()).isEqualTo("ontap-jobs/9.9 (replica-7)"));
+        } finally {
+            main.stop();
+        }
+
+        CamelContext context = camel(onTheSimulator());
+        Exchange e = send(context.createProducerTemplate(), "ontap:default?method=POST&path=/api/storage/volumes", Map.of(), "{}");
+        String job = e.getMessage().getHeader(OntapConstants.JOB_UUID, String.class);
+        assertThat(sim.jobPolls()).filteredOn(p -> p.uuids().contains(job)).isNotEmpty()
+                .allSatisfy(p -> assertThat(p.userAgent()).isEqualTo(io.ontapjobs.ontap.Version.userAgent()));
+    }
+
+    @Test
     void componentOptionsGivenAsCamelPropertiesDefineTheCluster() throws Exception {
         Main main = main(Map.of(
                 "camel.component.ontap.url", sim.baseUrl(),

@@ -62,6 +62,10 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         installGate(context);
         OntapComponent ontap = loadConfiguration(context);
         HaSettings ha = highAvailability(context); // before anything of one process's own starts (simulator, broker)
+        if (ha != null && ontap.getUserAgent() == null) {
+            // each replica names itself to ONTAP (its audit log; the simulator's poll log): ontap-jobs/<version> (<replica>)
+            ontap.setUserAgent(io.ontapjobs.ontap.Version.userAgent() + " (" + ha.replica() + ")");
+        }
         guardHttp(context);
         startSimulatorIfEnabled(context, ontap);
         describeClusters(ontap);

@@ -57,9 +57,6 @@ final class HaFixture implements AutoCloseable {
     final OperationStore store;
     private final Map<String, String> clusterService;
 
-    /** Jobs of requests whose volume name holds "long" last this long (others: the constructor's). */
-    static final Duration LONG_JOBS = Duration.ofSeconds(40);
-
     HaFixture(Path dir, Duration jobs, Map<String, String> clusterService) throws Exception {
         this.dir = dir;
         this.clusterService = clusterService;
@@ -73,8 +70,6 @@ final class HaFixture implements AutoCloseable {
         second = OntapSimulator.builder().port(0).build().start();
         for (OntapSimulator sim : List.of(first, second)) {
             sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(jobs).build());
-            // added later: takes precedence
-            sim.addScenario(Scenario.on("POST", "/api/storage/volumes").bodyContains("long").duration(LONG_JOBS).build());
         }
         webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         webhook.createContext("/", ex -> {
@@ -105,45 +100,6 @@ final class HaFixture implements AutoCloseable {
         RunningService replica = b.start();
         replicas.put(name, replica);
         return replica;
-    }
-
-    /** Replicas that run as processes of target/ontap-jobs.jar, by name. */
-    final Map<String, Process> processes = new LinkedHashMap<>();
-    final Map<String, Integer> processPorts = new LinkedHashMap<>();
-
-    /** Starts {@code java -jar target/ontap-jobs.jar serve} as replica {@code name}, its folders under the fixture's. */
-    Process startProcess(String name) throws Exception {
-        Path home = Files.createDirectories(dir.resolve(name));
-        int port = processPorts.containsKey(name) ? processPorts.get(name) : RunningService.freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", Path.of("target/ontap-jobs.jar").toAbsolutePath().toString(), "serve")
-                .directory(home.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("serve.log").toFile()));
-        Map<String, String> env = pb.environment();
-        env.put("ONTAP_API_PORT", String.valueOf(port));
-        env.put("ONTAP_SIMULATOR_ENABLED", "false");
-        env.put("ONTAP_CLUSTERS_DEFAULT_URL", first.baseUrl());
-        env.put("ONTAP_CLUSTERS_DEFAULT_PASSWORD", "netapp1!");
-        env.put("ONTAP_CLUSTERS_DEFAULT_ALLOW", "POST /api/storage/volumes");
-        env.put("ONTAP_CLUSTERS_SECOND_URL", second.baseUrl());
-        env.put("ONTAP_CLUSTERS_SECOND_PASSWORD", "netapp1!");
-        env.put("ONTAP_CLUSTERS_SECOND_ALLOW", "POST /api/storage/volumes");
-        env.put("ONTAP_STATE_JDBC_URL", db.url());
-        env.put("ONTAP_STATE_USER", PostgresServer.USER);
-        env.put("ONTAP_STATE_PASSWORD", PostgresServer.PASSWORD);
-        env.put("ONTAP_BROKER_URL", "tcp://127.0.0.1:" + brokerPort);
-        env.put("ONTAP_BROKER_USER", broker.serviceLogin().user());
-        env.put("ONTAP_BROKER_PASSWORD", broker.serviceLogin().password());
-        env.put("ONTAP_OUTCOMES_WEBHOOK_URL", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
-        env.put("ONTAP_HA_REPLICA_ID", name);
-        clusterService.forEach((k, v) -> env.put(k.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'), v));
-        Process p = pb.start();
-        processes.put(name, p);
-        processPorts.put(name, port);
-        return p;
-    }
-
-    String processBase(String name) {
-        return "http://127.0.0.1:" + processPorts.get(name);
     }
 
     void stop(String name) {
@@ -238,14 +194,6 @@ final class HaFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process p : processes.values()) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         for (RunningService r : replicas.values()) {
             try {
                 r.close();

@@ -74,6 +74,9 @@ public final class OntapSimulator implements AutoCloseable {
     /** What clients named themselves as (ONTAP's audit log shows it): distinct "User-Agent | X-Dot-Client-App", bounded. */
     private final java.util.Set<String> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final int MAX_CLIENTS = 100;
+    /** The latest reads of the jobs endpoint, oldest first; at most {@link #jobPollLogSize}. */
+    private final java.util.ArrayDeque<JobPoll> jobPolls = new java.util.ArrayDeque<>();
+    private final int jobPollLogSize;
     /** One creation order for jobs and records: listings and their paging cursors follow it. */
     private final AtomicLong seq = new AtomicLong();
     private final RecordStore records = new RecordStore(seq);
@@ -92,6 +95,7 @@ public final class OntapSimulator implements AutoCloseable {
         this.authHeader = "Basic " + Base64.getEncoder().encodeToString((b.username + ":" + b.password).getBytes(StandardCharsets.UTF_8));
         this.threads = b.threads;
         this.tls = b.tls;
+        this.jobPollLogSize = b.jobPollLog;
         this.rules = new Rules(b.seed);
         this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats, b.clock);
         this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
@@ -231,6 +235,31 @@ public final class OntapSimulator implements AutoCloseable {
         return java.util.Set.copyOf(clients);
     }
 
+    /**
+     * The latest reads of the jobs endpoint answered ({@code GET} or {@code HEAD} of {@code /api/cluster/jobs} and
+     * {@code /api/cluster/jobs/{uuid}}), oldest first: when, which {@code User-Agent}, which job uuids. At most the
+     * builder's {@link Builder#jobPollLog(int)} (default 10,000); older ones are dropped. A client that names itself
+     * per process (ontap-jobs' replicas: {@code ontap-jobs/<version> (<replica>)}) can so be told apart.
+     */
+    public List<JobPoll> jobPolls() {
+        synchronized (jobPolls) {
+            return List.copyOf(jobPolls);
+        }
+    }
+
+    private void logJobPoll(HttpExchange ex, List<String> uuids) {
+        if (jobPollLogSize == 0) {
+            return;
+        }
+        JobPoll poll = new JobPoll(jobs.clock.instant(), ex.getRequestHeaders().getFirst("User-Agent"), uuids);
+        synchronized (jobPolls) {
+            if (jobPolls.size() == jobPollLogSize) {
+                jobPolls.removeFirst();
+            }
+            jobPolls.addLast(poll);
+        }
+    }
+
     // ------------------------------------------------------------------ request handling
 
     private void handle(HttpExchange ex) {
@@ -325,6 +354,8 @@ public final class OntapSimulator implements AutoCloseable {
         }
         if (path.equals(JobTable.PATH)) {
             stats.jobListGet();
+            String uuid = params.get("uuid");
+            logJobPoll(ex, uuid == null || uuid.isEmpty() ? List.of() : List.of(uuid.split("\\|")));
             return new Answer(200, jobs.list(params));
         }
         if (path.startsWith(JobTable.PATH + "/")) {
@@ -334,6 +365,7 @@ public final class OntapSimulator implements AutoCloseable {
             }
             if (method.equals("GET")) {
                 stats.jobGet();
+                logJobPoll(ex, List.of(uuid));
                 return new Answer(200, jobs.get(uuid, params));
             }
             stats.jobPatch();
@@ -436,6 +468,7 @@ public final class OntapSimulator implements AutoCloseable {
         private long seed = 42;
         private SSLContext tls;
         private java.time.Clock clock = java.time.Clock.systemUTC();
+        private int jobPollLog = 10_000;
         private final List<Scenario> scenarios = new ArrayList<>();
         private final List<Fault> faults = new ArrayList<>();
         private final Map<String, List<ObjectNode>> collections = new LinkedHashMap<>();
@@ -551,6 +584,15 @@ public final class OntapSimulator implements AutoCloseable {
          */
         public Builder clock(java.time.Clock clock) {
             this.clock = java.util.Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** How many of the latest jobs-endpoint reads {@link OntapSimulator#jobPolls()} keeps (default 10,000; 0: none). */
+        public Builder jobPollLog(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("jobPollLog must be at least 0, not " + size);
+            }
+            this.jobPollLog = size;
             return this;
         }
 

@@ -43,6 +43,14 @@ final class SimClient {
         return this;
     }
 
+    private String userAgent;
+
+    /** Sends this User-Agent (else the JDK client's own). */
+    SimClient userAgent(String value) {
+        userAgent = value;
+        return this;
+    }
+
     Res get(String pathAndQuery) throws IOException, InterruptedException {
         return send("GET", pathAndQuery, null);
     }
@@ -68,6 +76,9 @@ final class SimClient {
         }
         if (auth != null) {
             b.header("Authorization", auth);
+        }
+        if (userAgent != null) {
+            b.header("User-Agent", userAgent);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = r.body() == null || r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());

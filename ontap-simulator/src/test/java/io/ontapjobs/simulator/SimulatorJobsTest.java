@@ -463,4 +463,32 @@ class SimulatorJobsTest {
             shortLived.close();
         }
     }
+
+    @Test
+    void jobPollsTellWhoReadWhichJobsWhenAndAreBounded() throws Exception {
+        try (OntapSimulator logged = OntapSimulator.builder().jobPollLog(3).build().start()) {
+            SimClient a = new SimClient(logged).userAgent("ontap-jobs/1.0 (r1)");
+            SimClient b = new SimClient(logged).userAgent("ontap-jobs/1.0 (r2)");
+            String one = a.start("/api/storage/volumes", "{}");
+            String two = a.start("/api/storage/volumes", "{}");
+            java.time.Instant before = java.time.Instant.now();
+            a.get("/api/cluster/jobs/" + one);
+            b.get("/api/cluster/jobs?uuid=" + one + "|" + two + "&fields=state");
+            b.get("/api/cluster/jobs?end_time=%3E2020-01-01T00:00:00Z");
+            a.get("/api/storage/volumes"); // not the jobs endpoint: not logged
+            a.patch("/api/cluster/jobs/" + one + "?action=pause", "{}"); // not a read
+            List<JobPoll> polls = logged.jobPolls();
+            assertThat(polls).extracting(JobPoll::userAgent).containsExactly("ontap-jobs/1.0 (r1)", "ontap-jobs/1.0 (r2)", "ontap-jobs/1.0 (r2)");
+            assertThat(polls).extracting(JobPoll::uuids).containsExactly(List.of(one), List.of(one, two), List.of());
+            assertThat(polls).allSatisfy(p -> assertThat(p.at()).isAfterOrEqualTo(before.minusMillis(1)).isBeforeOrEqualTo(java.time.Instant.now()));
+
+            b.get("/api/cluster/jobs/" + two); // the oldest goes
+            assertThat(logged.jobPolls()).hasSize(3).extracting(JobPoll::uuids).containsExactly(List.of(one, two), List.of(), List.of(two));
+        }
+        try (OntapSimulator none = OntapSimulator.builder().jobPollLog(0).build().start()) {
+            new SimClient(none).get("/api/cluster/jobs");
+            assertThat(none.jobPolls()).isEmpty();
+            assertThat(none.stats().jobListGets()).isEqualTo(1);
+        }
+    }
 }
