@@ -239,7 +239,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
                 }
                 if (!claimed.contains(cluster)) {
                     claim(cluster);
-                } else if (fencing.epoch(cluster) == null) { // a newer owner's epoch refused one of our steps
+                } else if (fencing.epoch(cluster) == null || superseded(cluster)) { // a newer owner claimed it
+                    fencing.drop(cluster);
                     changed();
                     if (cluster.equals(handing)) {
                         handing = null;
@@ -265,6 +266,20 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
             completeRecorded();
         } catch (RuntimeException e) {
             LOG.error("High availability tick failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the store names a newer owner than this replica's claim. Asked every tick, whatever the cluster service
+     * says: a replica paused past its lease (GC, SIGSTOP) wakes up still leading in its view until the service tells it
+     * otherwise (ZooKeeper: seconds later), and would poll the cluster alongside the new owner until then.
+     */
+    private boolean superseded(String cluster) {
+        Long held = fencing.epoch(cluster);
+        try {
+            return held != null && store.owner(cluster).map(o -> o.epoch() != held || !o.replica().equals(settings.replica())).orElse(false);
+        } catch (RuntimeException e) { // the store is down: no step can be recorded anyway
+            return false;
         }
     }
 
