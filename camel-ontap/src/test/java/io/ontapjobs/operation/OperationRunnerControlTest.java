@@ -34,12 +34,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Actions sent to a process that does not own the operation's cluster, as with several replicas: runners of their own
- * (client, tracker, pool) over one repository and one simulator; only the owner triggers, tracks and ends.
+ * (client, tracker, pool) over one repository and one simulator; only the owner triggers, tracks and ends. And an
+ * owner fenced out by the repository: it drops its run and publishes nothing.
  */
 class OperationRunnerControlTest {
     static final ObjectMapper JSON = new ObjectMapper();
     final InMemoryOperationRepository repository = new InMemoryOperationRepository();
     final List<Outcome> ended = new CopyOnWriteArrayList<>();
+    /** The operations a runner, having dropped its run, waits for from another process. */
+    final Set<String> awaitedElsewhere = ConcurrentHashMap.newKeySet();
     final List<AutoCloseable> closing = new ArrayList<>();
     ScheduledExecutorService timer;
     ExecutorService completions;
@@ -69,6 +72,10 @@ class OperationRunnerControlTest {
 
     /** A process's runner: it owns the clusters in {@code owned} (changed by the test as an election would). */
     OperationRunner process(Set<String> owned) throws Exception {
+        return process(owned, repository);
+    }
+
+    OperationRunner process(Set<String> owned, OperationRepository repository) throws Exception {
         ClusterConfig config = ClusterConfig.of("default", sim.baseUrl(), "admin", "netapp1!");
         OntapClient client = new OntapClient(camel, config);
         ClusterCalls calls = new ClusterCalls("default", 2);
@@ -88,10 +95,26 @@ class OperationRunnerControlTest {
 
             @Override
             public CompletableFuture<Outcome> outcome(String operationId) {
-                return new CompletableFuture<>(); // whoever waits here is not what these tests look at
+                awaitedElsewhere.add(operationId);
+                return new CompletableFuture<>(); // no other process ends it here
             }
         });
         return runner;
+    }
+
+    /** The shared repository, refusing every outcome as the store refuses a stale owner's (a newer epoch fences it). */
+    OperationRepository refusingEnds() {
+        return (OperationRepository) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {OperationRepository.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("end")) {
+                        throw new OwnershipLostException("cluster default has a newer owner: step end of " + args[0] + " not recorded");
+                    }
+                    try {
+                        return method.invoke(repository, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     static OperationRequest request(String id) {
@@ -151,6 +174,24 @@ class OperationRunnerControlTest {
         assertThat(late.message()).isEqualTo(answer(owner.control("op-1", "cancel")).message());
         assertThat(answer(other.control("nope", "pause")).status()).isEqualTo(404);
         assertThat(sim.stats().triggers()).as("triggered by the owner only, once").isEqualTo(1);
+    }
+
+    @Test
+    void anOwnerWhoseOutcomeTheStoreRefusesDropsItsRunAndPublishesNothing() throws Exception {
+        OperationRunner stale = process(Set.of("default"), refusingEnds());
+        String job = runningJob(process(Set.of()), stale, "op-5");
+
+        assertThat(answer(stale.control("op-5", "cancel")).accepted()).isTrue(); // the job ends: the runner tries to end it
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> awaitedElsewhere.contains("op-5"));
+        assertThat(jobState(job)).isEqualTo("failure");
+        StoredOperation stored = repository.find("op-5").orElseThrow();
+        assertThat(stored.status()).as("not ended by the stale owner").isEqualTo("running");
+        assertThat(stored.outcome()).isNull();
+        assertThat(ended).as("nothing published").isEmpty();
+        // the run is gone from memory: an action is answered from the store, as any process would answer it
+        assertThat(answer(stale.control("op-5", "pause")).status()).isEqualTo(409);
+        assertThat(sim.stats().triggers()).isEqualTo(1);
     }
 
     @Test
