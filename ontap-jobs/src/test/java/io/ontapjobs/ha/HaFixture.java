@@ -71,14 +71,20 @@ final class HaFixture implements AutoCloseable {
         for (OntapSimulator sim : List.of(first, second)) {
             sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(jobs).build());
         }
-        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        webhook.createContext("/", ex -> {
+        webhook = webhookReceiver(webhooks);
+    }
+
+    /** A webhook receiver on a free port, counting the deliveries of each webhook-id into {@code counts}. */
+    static HttpServer webhookReceiver(Map<String, AtomicInteger> counts) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
-            webhooks.computeIfAbsent(ex.getRequestHeaders().getFirst("webhook-id"), k -> new AtomicInteger()).incrementAndGet();
+            counts.computeIfAbsent(ex.getRequestHeaders().getFirst("webhook-id"), k -> new AtomicInteger()).incrementAndGet();
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
-        webhook.start();
+        server.start();
+        return server;
     }
 
     /** Starts a replica named {@code name}. */

@@ -16,7 +16,6 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -138,14 +137,7 @@ final class ReplicaProcesses implements AutoCloseable {
             }
             simulators.put(cluster, sim);
         }
-        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        webhook.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            webhooks.computeIfAbsent(ex.getRequestHeaders().getFirst("webhook-id"), k -> new AtomicInteger()).incrementAndGet();
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        webhook.start();
+        webhook = HaFixture.webhookReceiver(webhooks);
         sampler.scheduleWithFixedDelay(this::sampleOwners, 0, 50, TimeUnit.MILLISECONDS);
     }
 
