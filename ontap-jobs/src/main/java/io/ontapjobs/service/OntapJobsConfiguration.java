@@ -110,21 +110,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      */
     static void installGate(CamelContext context) {
         var props = context.getPropertiesComponent();
-        ApiTokens tokens;
-        try {
-            var keys = props.loadProperties(k -> k.startsWith(ApiTokens.PREFIX)).stringPropertyNames();
-            var all = new java.util.TreeSet<>(keys);
-            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(ApiTokens.PREFIX)).forEach(all::add);
-            tokens = ApiTokens.read(ApiTokens.names(all, System.getenv().keySet()), k -> props.resolveProperty(k).filter(v -> !v.isBlank()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(e.getMessage(), e);
-        }
+        ApiTokens tokens = apiLogins(context);
         String host = props.resolveProperty("ontap.api.host").map(String::strip).orElse("127.0.0.1");
-        if (tokens.isEmpty() && !loopback(host)) {
-            throw new ConfigurationError("ontap.api.host: '" + host + "' is not a loopback address, and no API token is configured:"
-                    + " set ontap.api.tokens.<client>.sha256 and ontap.api.tokens.<client>.roles (java -jar ontap-jobs.jar token"
-                    + " <client> --roles submit,read prints both), or listen on 127.0.0.1", null);
-        }
         java.util.Set<String> hosts = new java.util.TreeSet<>();
         for (String h : props.resolveProperty("ontap.api.allowed-hosts").orElse("").split(",")) {
             if (!h.isBlank()) {
@@ -155,6 +142,30 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * {@code ontap.api.tokens.*} (properties, system properties and the environment, {@code ONTAP_API_TOKENS_<CLIENT>_SHA256})
+     * and {@code ontap.api.host}: without a token the API may listen on loopback only.
+     */
+    static ApiTokens apiLogins(CamelContext context) {
+        var props = context.getPropertiesComponent();
+        ApiTokens tokens;
+        try {
+            var keys = props.loadProperties(k -> k.startsWith(ApiTokens.PREFIX)).stringPropertyNames();
+            var all = new java.util.TreeSet<>(keys);
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(ApiTokens.PREFIX)).forEach(all::add);
+            tokens = ApiTokens.read(ApiTokens.names(all, System.getenv().keySet()), k -> props.resolveProperty(k).filter(v -> !v.isBlank()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(e.getMessage(), e);
+        }
+        String host = props.resolveProperty("ontap.api.host").map(String::strip).orElse("127.0.0.1");
+        if (tokens.isEmpty() && !loopback(host)) {
+            throw new ConfigurationError("ontap.api.host: '" + host + "' is not a loopback address, and no API token is configured:"
+                    + " set ontap.api.tokens.<client>.sha256 and ontap.api.tokens.<client>.roles (java -jar ontap-jobs.jar token"
+                    + " <client> --roles submit,read prints both), or listen on 127.0.0.1", null);
+        }
+        return tokens;
     }
 
     /**
@@ -298,6 +309,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             @Override
             public void afterConfigure(BaseMainSupport support) {
                 loadConfiguration(support.getCamelContext());
+                apiLogins(support.getCamelContext()); // what serve refuses before it listens, but not the port: nothing listens
+                highAvailability(support.getCamelContext());
                 // jms: endpoints are built, never connected (routes do not start): a factory that is never used
                 support.getCamelContext().getComponent("jms", JmsComponent.class)
                         .setConnectionFactory(new ActiveMQConnectionFactory("vm://0"));

@@ -59,6 +59,32 @@ class ValidateCommandTest {
     }
 
     @Test
+    void severalReplicasOnTheEmbeddedDatabaseAreRefusedAsServeRefusesThem() {
+        System.setProperty("ontap.ha.cluster-service", "zookeeper");
+        System.setProperty("ontap.ha.zookeeper.nodes", "zk1:2181");
+        try {
+            assertThat(validate()).isEqualTo(2);
+        } finally {
+            System.clearProperty("ontap.ha.cluster-service");
+            System.clearProperty("ontap.ha.zookeeper.nodes");
+        }
+        assertThat(err.toString().strip()).isEqualTo("ontap-jobs: ontap.ha.cluster-service: several replicas need one PostgreSQL"
+                + " database: set ontap.state.jdbc-url = jdbc:postgresql://… (the embedded H2 database is one process's)");
+    }
+
+    @Test
+    void anApiBeyondLoopbackWithoutTokensIsRefusedAsServeRefusesIt() {
+        System.setProperty("ontap.api.host", "0.0.0.0");
+        try {
+            assertThat(validate()).isEqualTo(2);
+        } finally {
+            System.clearProperty("ontap.api.host");
+        }
+        assertThat(err.toString().strip()).startsWith("ontap-jobs: ontap.api.host: '0.0.0.0' is not a loopback address, and no API"
+                + " token is configured");
+    }
+
+    @Test
     void countsTheRoutesOfTheFilesGiven() throws Exception {
         Path one = tmp.resolve("one.yaml");
         Files.writeString(one, "- route:\n    from:\n      uri: \"direct:one\"\n      steps:\n        - to: \"ontap:default?method=POST&path=/api/storage/volumes\"\n");

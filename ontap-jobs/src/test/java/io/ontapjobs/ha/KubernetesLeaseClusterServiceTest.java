@@ -7,9 +7,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +61,35 @@ class KubernetesLeaseClusterServiceTest extends TakeoverContract {
         }
     }
 
+    /** The requests the mock API server took since the last call, as "group/plural verb" (RBAC's words). */
+    private Set<String> asked() throws InterruptedException {
+        Set<String> asked = new TreeSet<>();
+        for (RecordedRequest r; (r = kubernetes.takeRequest(1, TimeUnit.MILLISECONDS)) != null; ) {
+            asked.add(rbac(r));
+        }
+        return asked;
+    }
+
+    /** A request to the Kubernetes API as RBAC names it: "group/plural verb". */
+    private static String rbac(RecordedRequest r) {
+        String path = r.getPath();
+        String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
+        String[] s = (path.contains("?") ? path.substring(0, path.indexOf('?')) : path).substring(1).split("/");
+        int at = s[0].equals("api") ? 2 : 3; // /api/v1/namespaces/… or /apis/<group>/<version>/namespaces/…
+        String group = s[0].equals("api") ? "" : s[1];
+        String plural = s[at].equals("namespaces") ? s[at + 2] : s[at];
+        boolean named = s.length > (s[at].equals("namespaces") ? at + 3 : at + 1);
+        String verb = switch (r.getMethod()) {
+            case "GET" -> named ? "get" : query.contains("watch=true") ? "watch" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> "delete";
+            default -> r.getMethod();
+        };
+        return group + "/" + plural + " " + verb;
+    }
+
     @AfterEach
     void stopKubernetes() {
         if (kubernetes != null) {
@@ -67,8 +101,27 @@ class KubernetesLeaseClusterServiceTest extends TakeoverContract {
     void eachOntapClusterHasItsLeaseNamingTheOwner() throws Exception {
         ha = new HaFixture(tmp, Duration.ofSeconds(1), clusterService());
         stopped("r2"); // one replica here: with r2's pod Ready, r1 would give a cluster up for it to take
+        asked(); // the test's own requests so far
         ha.start("r1");
         Map<String, String> owners = ha.awaitOneOwnerEach(Duration.ofSeconds(30));
+        // deploy/kubernetes/role.yaml grants each request the replica made (the API server would refuse it otherwise)
+        Set<String> asked = asked();
+        long renewedBy = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // a renewal comes every renew interval
+        while (!asked.contains("coordination.k8s.io/leases update") && System.nanoTime() < renewedBy) {
+            RecordedRequest next = kubernetes.takeRequest(100, TimeUnit.MILLISECONDS);
+            if (next != null) {
+                asked.add(rbac(next));
+            }
+        }
+        assertThat(asked).as("what the replica asked of the Kubernetes API: its pods, its Leases, their renewal")
+                .contains("/pods list", "coordination.k8s.io/leases create", "coordination.k8s.io/leases update");
+        Role role = KubernetesManifests.read(KubernetesManifests.DIR).role();
+        for (String request : asked) {
+            String[] resourceVerb = request.split(" ");
+            assertThat(KubernetesManifests.allows(role, resourceVerb[0], resourceVerb[1])).as("role.yaml allows " + request).isTrue();
+            assertThat(KubernetesManifests.NEEDED.getOrDefault(resourceVerb[0], Set.of())).as("KubernetesManifests.NEEDED lists "
+                    + request).contains(resourceVerb[1]);
+        }
         try (KubernetesClient client = kubernetes.createClient()) {
             for (String cluster : HaFixture.CLUSTERS) {
                 Lease lease = client.leases().inNamespace("ontap").withName("ontap-jobs-ontap-cluster-" + cluster).get();
