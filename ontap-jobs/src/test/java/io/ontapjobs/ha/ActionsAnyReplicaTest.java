@@ -34,9 +34,7 @@ class ActionsAnyReplicaTest {
 
     @Test
     void cancelPauseAndResumeWorkThroughTheReplicaThatDoesNotOwnTheCluster() throws Exception {
-        ha = new HaFixture(tmp, Duration.ofSeconds(3), Map.of("ontap.ha.cluster-service", "file",
-                "ontap.ha.file.root", tmp.resolve("locks").toString(), "ontap.ha.lease-duration", LEASE.toMillis() + "ms",
-                "ontap.ha.renew-interval", "500ms"));
+        ha = new HaFixture(tmp, Duration.ofSeconds(3), HaFixture.fileLocks(tmp, LEASE));
         ha.start("r1");
         ha.start("r2");
         String ownerName = ha.awaitOneOwnerEach(Duration.ofSeconds(15)).get("default");

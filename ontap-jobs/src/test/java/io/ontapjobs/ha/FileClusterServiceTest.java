@@ -39,9 +39,7 @@ class FileClusterServiceTest {
 
     @Test
     void oneOwnerPerClusterTakeoverWhenItStopsAndEachOperationTriggeredAndDeliveredOnce() throws Exception {
-        ha = new HaFixture(tmp, Duration.ofSeconds(3), Map.of("ontap.ha.cluster-service", "file",
-                "ontap.ha.file.root", tmp.resolve("locks").toString(), "ontap.ha.lease-duration", LEASE.toMillis() + "ms",
-                "ontap.ha.renew-interval", "500ms"));
+        ha = new HaFixture(tmp, Duration.ofSeconds(3), HaFixture.fileLocks(tmp, LEASE));
         List<RunningService> replicas = List.of(ha.start("r1"), ha.start("r2"), ha.start("r3"));
         Map<String, String> owners = ha.awaitOneOwnerEach(Duration.ofSeconds(15));
         LOG.info("Owners: {}", owners);

@@ -75,6 +75,12 @@ final class HaFixture implements AutoCloseable {
     }
 
     /** A webhook receiver on a free port, counting the deliveries of each webhook-id into {@code counts}. */
+    /** The file cluster service, its locks in {@code dir/locks}: the lease given, renewed every 500 ms. */
+    static Map<String, String> fileLocks(Path dir, Duration lease) {
+        return Map.of("ontap.ha.cluster-service", "file", "ontap.ha.file.root", dir.resolve("locks").toString(),
+                "ontap.ha.lease-duration", lease.toMillis() + "ms", "ontap.ha.renew-interval", "500ms");
+    }
+
     static HttpServer webhookReceiver(Map<String, AtomicInteger> counts) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", ex -> {

@@ -8,7 +8,6 @@ import io.ontapjobs.RunningService;
 import io.ontapjobs.operation.StoredOperation;
 import io.ontapjobs.store.Fencing;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +31,7 @@ class StaleOwnerTest {
 
     @Test
     void aStaleOwnerRecordsNoOutcomeAndPublishesNothing() throws Exception {
-        ha = new HaFixture(tmp, Duration.ofSeconds(2), Map.of("ontap.ha.cluster-service", "file",
-                "ontap.ha.file.root", tmp.resolve("locks").toString(), "ontap.ha.lease-duration", "3s", "ontap.ha.renew-interval", "500ms"));
+        ha = new HaFixture(tmp, Duration.ofSeconds(2), HaFixture.fileLocks(tmp, Duration.ofSeconds(3)));
         RunningService r1 = ha.start("r1");
         ha.awaitOneOwnerEach(Duration.ofSeconds(15));
         assertThat(r1.submit(HaFixture.request("stale-1", "default")).statusCode()).isEqualTo(202);
