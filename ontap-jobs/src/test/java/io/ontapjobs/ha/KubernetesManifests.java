@@ -97,7 +97,11 @@ record KubernetesManifests(List<String> kustomized, Deployment deployment, Servi
                 env.put(v.getName(), secret.getStringData().get(v.getValueFrom().getSecretKeyRef().getKey()));
             } else if (v.getValueFrom().getFieldRef() != null) {
                 String field = v.getValueFrom().getFieldRef().getFieldPath();
-                env.put(v.getName(), field.equals("metadata.name") ? podName : field.equals("metadata.namespace") ? namespace : null);
+                env.put(v.getName(), switch (field) {
+                    case "metadata.name" -> podName;
+                    case "metadata.namespace" -> namespace;
+                    default -> throw new IllegalStateException(v.getName() + ": fieldRef " + field + " is not one this test can fill in");
+                });
             }
         }
         return env;
