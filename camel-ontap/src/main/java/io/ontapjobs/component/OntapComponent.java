@@ -56,6 +56,8 @@ public class OntapComponent extends DefaultComponent {
             + " name in parentheses, so that each replica's calls can be told apart")
     private String userAgent;
 
+    /** Which clusters this process runs (several processes on one repository), found in the registry at start. */
+    private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
     // concurrent: a cluster asked for by name (byName) is added while routes run
     private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
     /** Clusters defined by endpoint options: they win over {@link #configured}. */
@@ -324,6 +326,7 @@ public class OntapComponent extends DefaultComponent {
         ClusterOwnership ownership = getCamelContext().getRegistry().findSingleByType(ClusterOwnership.class);
         if (ownership != null) {
             runner.ownership(ownership);
+            this.ownership = ownership;
         }
         for (ClusterConfig c : configured.values()) {
             if (c.insecure() && !fromOptions.containsKey(c.name())) {
@@ -389,6 +392,7 @@ public class OntapComponent extends DefaultComponent {
                     userAgent == null || userAgent.isBlank() ? io.ontapjobs.ontap.Version.userAgent() : userAgent.strip());
             JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(),
                     metrics == null ? OntapMetrics.NONE : metrics);
+            tracker.pollOnlyWhile(() -> ownership.mayPoll(config.name()));
             OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;
             for (OperationState state : OperationState.IN_FLIGHT) {
                 m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),

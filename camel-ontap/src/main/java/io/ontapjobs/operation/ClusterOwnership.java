@@ -18,6 +18,15 @@ public interface ClusterOwnership {
     boolean owns(String cluster);
 
     /**
+     * Whether this process may read {@code cluster}'s jobs now, asked before each round of polls: false when it
+     * cannot be sure it still owns the cluster (its ownership not confirmed lately), so that two processes never poll
+     * one cluster. Its jobs wait meanwhile; none ends. Default: always.
+     */
+    default boolean mayPoll(String cluster) {
+        return true;
+    }
+
+    /**
      * The outcome of an operation recorded but run by another process, once it is in the repository; completes
      * exceptionally if it cannot be awaited here. Must not hold a thread per waiting operation.
      */

@@ -91,6 +91,7 @@ public class JobTracker implements AutoCloseable {
     private volatile int consecutiveErrors;
     private volatile boolean closed;
     private volatile OntapClock.Cancellable nextTick;
+    private volatile java.util.function.BooleanSupplier mayPoll = () -> true;
     /** The tick's own: when the next sweep is due, and whether jobs not read yet go out in this tick. */
     private long nextSweepNanos;
     private boolean firstReadsDue;
@@ -164,6 +165,14 @@ public class JobTracker implements AutoCloseable {
         soon.add(uuid);
     }
 
+    /**
+     * Reads the jobs endpoint only while {@code mayPoll} says so, asked every tick. With several processes on one
+     * cluster, the one that cannot be sure it still owns the cluster holds its polls: its jobs wait, none ends.
+     */
+    public void pollOnlyWhile(java.util.function.BooleanSupplier mayPoll) {
+        this.mayPoll = java.util.Objects.requireNonNull(mayPoll, "mayPoll");
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -175,6 +184,9 @@ public class JobTracker implements AutoCloseable {
             return;
         }
         try {
+            if (!mayPoll.getAsBoolean()) {
+                return; // held: the next tick asks again
+            }
             long now = clock.nanoTime();
             askedSoon(now);
             boolean batched = watched.size() >= WATERMARK_MIN_JOBS;

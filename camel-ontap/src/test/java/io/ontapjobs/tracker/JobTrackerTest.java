@@ -100,6 +100,28 @@ class JobTrackerTest {
     }
 
     @Test
+    void aTrackerHeldByItsGateReadsNothingAndEndsNothingUntilTheGateOpens() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofSeconds(1)).build());
+        List<String> uuids = start("/api/storage/volumes", 5);
+        sim.stats().reset();
+        AtomicBoolean owner = new AtomicBoolean(false);
+        tracker.pollOnlyWhile(owner::get);
+        PollSettings poll = new PollSettings(Duration.ofMillis(200), Duration.ofSeconds(1), 2.0, 0);
+
+        List<CompletableFuture<TrackResult>> results = uuids.stream().map(u -> tracker.track(u, poll, deadlineIn(Duration.ofSeconds(60)), null)).toList();
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(jobsRequests()).as("no read of the jobs endpoint while held").isZero();
+        assertThat(results).noneMatch(CompletableFuture::isDone);
+
+        owner.set(true);
+        clock.advance(Duration.ofSeconds(1));
+
+        assertThat(results).allSatisfy(f -> assertThat(f.join().end()).isEqualTo(TrackResult.End.FINISHED));
+        assertThat(jobsRequests()).isPositive();
+    }
+
+    @Test
     void endsAreFoundByTheWatermarkQueryNotByPollingEachJob() throws Exception {
         for (int bucket = 2; bucket <= 6; bucket++) {
             sim.addScenario(Scenario.on("POST", "/api/bucket-" + bucket + "/*").duration(Duration.ofMillis(bucket * 1000 + 330)).build());

@@ -69,6 +69,10 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     /** Of those, the ones whose epoch this replica claimed; one superseded is no longer owned until led anew. */
     private final Set<String> claimed = ConcurrentHashMap.newKeySet();
     private final Set<String> fencedOut = ConcurrentHashMap.newKeySet();
+    /** When the store last confirmed this replica's epoch of each cluster (nanoTime): polls need a recent one. */
+    private final Map<String, Long> confirmed = new ConcurrentHashMap<>();
+    /** Clusters whose polls are held for want of a recent confirmation (for one log line each way). */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<Outcome>> awaiting = new ConcurrentHashMap<>();
     private CamelClusterService clusterService;
     private final Map<String, CamelClusterView> views = new ConcurrentHashMap<>();
@@ -133,10 +137,35 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
         return fencing.epoch(cluster) != null && !cluster.equals(handing);
     }
 
+    /**
+     * Owned, and confirmed by the store within half a lease. The HA thread confirms every tick; when it falls behind
+     * (a pause past the lease, a tick stuck in a call to ZooKeeper) the polls stop at once, before the thread knows
+     * whether another replica has claimed the cluster. Half a lease is soon enough: another replica claims it only once
+     * this one has not renewed its leadership for a lease (ZooKeeper's session timeout, a Lease's or lock's duration),
+     * and a live replica renews at least every third of a lease, on a thread of the cluster service's own.
+     */
+    @Override
+    public boolean mayPoll(String cluster) {
+        Long at = fencing.epoch(cluster) == null ? null : confirmed.get(cluster);
+        boolean recent = at != null && System.nanoTime() - at < settings.leaseDuration().toNanos() / 2;
+        if (!recent && fencing.epoch(cluster) != null && held.add(cluster)) {
+            LOG.warn("Replica {} holds its polls of cluster {}: its ownership was not confirmed in the store for {} ms",
+                    settings.replica(), cluster, at == null ? -1 : (System.nanoTime() - at) / 1_000_000);
+        } else if (recent && held.remove(cluster)) {
+            LOG.info("Replica {} polls cluster {} again: its ownership is confirmed", settings.replica(), cluster);
+        }
+        return recent;
+    }
+
     /** Completes when the operation's outcome is in the store, whichever replica records it; no thread waits. */
     @Override
     public CompletableFuture<Outcome> outcome(String operationId) {
         return awaiting.computeIfAbsent(operationId, id -> new CompletableFuture<>());
+    }
+
+    /** The thread that does this replica's elections and confirmations; tests hold it as a stuck call would. */
+    java.util.concurrent.Executor haThread() {
+        return thread;
     }
 
     /** The clusters this replica owns now. */
@@ -213,6 +242,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private void claim(String cluster) {
         try {
             long epoch = store.claim(cluster, fencing);
+            confirmed.put(cluster, System.nanoTime());
             claimed.add(cluster);
             int taken = runner().takeUp(cluster);
             LOG.info("Replica {} owns cluster {} (epoch {}): took up {} unfinished operation(s)", settings.replica(), cluster, epoch, taken);
@@ -275,10 +305,15 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
      * otherwise (ZooKeeper: seconds later), and would poll the cluster alongside the new owner until then.
      */
     private boolean superseded(String cluster) {
-        Long held = fencing.epoch(cluster);
+        Long epoch = fencing.epoch(cluster);
         try {
-            return held != null && store.owner(cluster).map(o -> o.epoch() != held || !o.replica().equals(settings.replica())).orElse(false);
-        } catch (RuntimeException e) { // the store is down: no step can be recorded anyway
+            boolean newer = epoch != null && store.owner(cluster).map(o -> o.epoch() != epoch || !o.replica().equals(settings.replica()))
+                    .orElse(false);
+            if (!newer) {
+                confirmed.put(cluster, System.nanoTime());
+            }
+            return newer;
+        } catch (RuntimeException e) { // the store is down: no step can be recorded anyway, and polls wait (mayPoll)
             return false;
         }
     }
@@ -487,7 +522,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     public Map<String, String> state() {
         Map<String, String> state = new java.util.TreeMap<>();
         for (String cluster : clusters) {
-            state.put(cluster, owns(cluster) ? "owner" : cluster.equals(handing) ? "handing over"
+            state.put(cluster, owns(cluster) ? (held.contains(cluster) ? "owner, not confirmed in the store lately: polls held" : "owner")
+                    : cluster.equals(handing) ? "handing over"
                     : fencedOut.contains(cluster) || claimed.contains(cluster) ? "fenced out"
                     : leading.contains(cluster) ? "claiming" : aside.containsKey(cluster) ? "given up" : "follower");
         }
