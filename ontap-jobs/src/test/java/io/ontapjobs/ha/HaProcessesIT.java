@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <li>each takeover (the new owner's claim in the database) within the lease and a margin;
  * <li>the polls of each cluster's jobs (the simulators' log, each poll named by the replica's User-Agent): outside the
  * takeover windows (from a kill or stop, or a margin before a handover, to a margin after the new owner's claim; and
- * a margin after a SIGCONT) only the owner the database names polls, so no job is polled by two replicas there;
+ * 500 ms after a SIGCONT, for polls queued before the pause) only the owner the database names polls, so no job is polled by two replicas there;
  * <li>each cluster's jobs are polled as often with three replicas as with one.
  * </ul>
  * Runs with {@code -Pha-proof} (about two minutes); the replicas' and the broker's logs are kept in target/ha-proof.
@@ -51,6 +51,8 @@ class HaProcessesIT {
     static final Duration RENEW = Duration.ofSeconds(1);
     /** How long around a change of owner two replicas may both poll: two renew intervals. */
     static final Duration MARGIN = RENEW.multipliedBy(2);
+    /** After a SIGCONT, the continued replica may send what it had queued before the pause; nothing new (mayPoll). */
+    static final Duration CONTINUED = Duration.ofMillis(500);
     /** A takeover takes at most the lease and this. */
     static final Duration TAKEOVER_MARGIN = Duration.ofSeconds(4);
     static final List<String> REPLICAS = List.of("p1", "p2", "p3");
@@ -196,7 +198,7 @@ class HaProcessesIT {
         // who polled which cluster when: one replica at a time outside the takeover windows
         for (String cluster : CLUSTERS) {
             List<PollWindows.Poll> polls = fx.polls(cluster);
-            PollWindows windows = new PollWindows(fx.claims(cluster), fx.disruptions(), polls, MARGIN);
+            PollWindows windows = new PollWindows(fx.claims(cluster), fx.disruptions(), polls, MARGIN, CONTINUED);
             List<PollWindows.Poll> stale = windows.pollsOf(paused, continuedAt, Instant.now());
             LOG.info("Cluster {}: {} polls ({} naming {} jobs); claims {}; takeover windows {}; old and new owner polled together (ms) {};"
                     + " {} polled {} times after its SIGCONT, the last {} ms after it", cluster, polls.size(),

@@ -17,7 +17,8 @@ import java.util.Optional;
  *
  * <p>A takeover window opens when the owner was disrupted (or, for a handover nobody forced, {@code margin} before the
  * new claim) and closes {@code margin} after the new owner's claim; a paused owner that is continued gets
- * {@code margin} after its SIGCONT to find itself fenced out. Outside the windows every poll must come from the
+ * {@code continued} after its SIGCONT for the polls it had queued before the pause (it sends no new one: its ownership
+ * is not confirmed). Outside the windows every poll must come from the
  * replica the database names owner at that moment, so that two replicas never poll the cluster at once there, and a
  * job's polls pass from one replica to another only across a window.
  */
@@ -49,7 +50,7 @@ final class PollWindows {
     private final List<Disruption> disruptions;
     private final List<Window> windows = new ArrayList<>();
 
-    PollWindows(List<Claim> claims, List<Disruption> disruptions, List<Poll> polls, Duration margin) {
+    PollWindows(List<Claim> claims, List<Disruption> disruptions, List<Poll> polls, Duration margin, Duration continued) {
         this.claims = claims.stream().sorted(Comparator.comparingLong(Claim::epoch)).toList();
         this.polls = polls.stream().sorted(Comparator.comparing(Poll::at)).toList();
         this.disruptions = List.copyOf(disruptions);
@@ -67,7 +68,7 @@ final class PollWindows {
         }
         for (Disruption d : disruptions) {
             if (d.kind().equals("CONT")) {
-                windows.add(new Window(d.at(), d.at().plus(margin), "CONT of " + d.replica()));
+                windows.add(new Window(d.at(), d.at().plus(continued), "CONT of " + d.replica()));
             }
         }
     }

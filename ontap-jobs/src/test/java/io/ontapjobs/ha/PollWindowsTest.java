@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class PollWindowsTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final Duration MARGIN = Duration.ofSeconds(2);
+    static final Duration CONTINUED = Duration.ofMillis(500);
 
     static Instant at(double seconds) {
         return T0.plusMillis(Math.round(seconds * 1000));
@@ -40,18 +41,18 @@ class PollWindowsTest {
         for (double t = 24.6; t < 40; t += 0.5) {
             polls.add(poll(t, "p3", "b"));
         }
-        polls.add(poll(30.05, "p2", "b")); // the paused one, woken, before it finds itself fenced out
-        polls.add(poll(31.2, "p2"));
+        polls.add(poll(30.05, "p2", "b")); // the paused one, woken: polls it had queued before the pause
+        polls.add(poll(30.3, "p2"));
         return polls;
     }
 
     @Test
     void oneOwnerPollingBetweenTakeoverWindowsPasses() {
-        PollWindows w = new PollWindows(CLAIMS, DISRUPTIONS, history(), MARGIN);
+        PollWindows w = new PollWindows(CLAIMS, DISRUPTIONS, history(), MARGIN, CONTINUED);
 
         assertThat(w.windows()).extracting(PollWindows.Window::from, PollWindows.Window::to)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(at(10), at(16)), org.assertj.core.groups.Tuple.tuple(at(20), at(26.5)),
-                        org.assertj.core.groups.Tuple.tuple(at(30), at(32)));
+                        org.assertj.core.groups.Tuple.tuple(at(30), at(30.5)));
         assertThat(w.pollsByNonOwners()).isEmpty();
         assertThat(w.jobsPolledByTwo()).isEmpty();
         assertThat(w.ownerAt(at(15))).contains("p2");
@@ -63,9 +64,9 @@ class PollWindowsTest {
     void aSecondReplicaPollingOutsideTheWindowsIsCaught() {
         List<Poll> polls = history();
         polls.add(poll(18, "p3", "a")); // p3 polls p2's job while p2 owns the cluster
-        polls.add(poll(35, "p2", "b")); // the continued p2 still polls, 5 s after its SIGCONT
+        polls.add(poll(31, "p2", "b")); // the continued p2 still polls, 1 s after its SIGCONT
 
-        PollWindows w = new PollWindows(CLAIMS, DISRUPTIONS, polls, MARGIN);
+        PollWindows w = new PollWindows(CLAIMS, DISRUPTIONS, polls, MARGIN, CONTINUED);
 
         assertThat(w.pollsByNonOwners()).hasSize(2).anySatisfy(s -> assertThat(s).contains("p3 polled [a]; owner p2"))
                 .anySatisfy(s -> assertThat(s).contains("p2 polled [b]; owner p3"));
@@ -77,7 +78,7 @@ class PollWindowsTest {
         List<Claim> claims = List.of(new Claim("p1", 1, at(0)), new Claim("p2", 2, at(10)));
         List<Poll> polls = List.of(poll(5, "p1", "a"), poll(9, "p1", "a"), poll(10.5, "p2", "a"), poll(11, "p1", "a"), poll(13, "p1", "a"));
 
-        PollWindows w = new PollWindows(claims, List.of(), polls, MARGIN);
+        PollWindows w = new PollWindows(claims, List.of(), polls, MARGIN, CONTINUED);
 
         assertThat(w.windows()).singleElement().satisfies(win -> {
             assertThat(win.from()).isEqualTo(at(8));
