@@ -252,6 +252,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     }
 
     private void release(String cluster, String why) {
+        held.remove(cluster); // not owned: nothing is held any more
         int dropped = runner().release(cluster);
         LOG.warn("Replica {} no longer owns cluster {} ({}): {} operation(s) dropped here, not ended", settings.replica(), cluster, why, dropped);
     }
