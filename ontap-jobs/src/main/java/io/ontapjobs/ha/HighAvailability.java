@@ -141,8 +141,9 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
      * Owned, and confirmed by the store within half a lease. The HA thread confirms every tick; when it falls behind
      * (a pause past the lease, a tick stuck in a call to ZooKeeper) the polls stop at once, before the thread knows
      * whether another replica has claimed the cluster. Half a lease is soon enough: another replica claims it only once
-     * this one has not renewed its leadership for a lease (ZooKeeper's session timeout, a Lease's or lock's duration),
-     * and a live replica renews at least every third of a lease, on a thread of the cluster service's own.
+     * this one has not renewed its leadership for a lease, and while this one confirmed it was also renewing, on a
+     * thread of the cluster service's own (ZooKeeper pings every third of the session timeout; the file lock every
+     * renew interval, at most about half a lease; on Kubernetes a new holder also waits a lease before acting).
      */
     @Override
     public boolean mayPoll(String cluster) {
