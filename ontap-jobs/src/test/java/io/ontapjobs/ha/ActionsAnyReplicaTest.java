@@ -7,30 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ontapjobs.RunningService;
 import io.ontapjobs.simulator.Fault;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two replicas (file-lock cluster service, one PostgreSQL database): cancel, pause and resume sent to the replica that
  * does not own the operation's ONTAP cluster act on its job, answer as the owner would, and a cancelled operation ends
  * {@code cancelled}, its outcome delivered once.
  */
-class ActionsAnyReplicaTest {
+class ActionsAnyReplicaTest extends InProcessReplicasTest {
     static final Duration LEASE = Duration.ofSeconds(3);
-    @TempDir
-    Path tmp;
-    HaFixture ha;
-
-    @AfterEach
-    void stop() {
-        if (ha != null) {
-            ha.close();
-        }
-    }
 
     @Test
     void cancelPauseAndResumeWorkThroughTheReplicaThatDoesNotOwnTheCluster() throws Exception {

@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,19 +21,9 @@ import org.slf4j.LoggerFactory;
  * jobs in flight and another replica takes its clusters over within the lease; every operation ends once, and each
  * sink (webhook, queue, files) gets each outcome once; every replica answers for every operation.
  */
-class FileClusterServiceTest {
+class FileClusterServiceTest extends InProcessReplicasTest {
     private static final Logger LOG = LoggerFactory.getLogger(FileClusterServiceTest.class);
     static final Duration LEASE = Duration.ofSeconds(3);
-    @TempDir
-    java.nio.file.Path tmp;
-    HaFixture ha;
-
-    @AfterEach
-    void stop() {
-        if (ha != null) {
-            ha.close();
-        }
-    }
 
     @Test
     void oneOwnerPerClusterTakeoverWhenItStopsAndEachOperationTriggeredAndDeliveredOnce() throws Exception {

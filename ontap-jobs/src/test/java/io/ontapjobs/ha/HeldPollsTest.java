@@ -5,15 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.ontapjobs.RunningService;
 import io.ontapjobs.simulator.JobPoll;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An owner whose HA thread falls behind (paused past its lease, or a tick stuck in a call to ZooKeeper while it
@@ -22,18 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the same. (In the process proof, a replica continued after SIGSTOP polled for 5 s beside the new owner while its HA
  * thread waited on ZooKeeper.)
  */
-class HeldPollsTest {
+class HeldPollsTest extends InProcessReplicasTest {
     static final Duration LEASE = Duration.ofSeconds(3);
-    @TempDir
-    Path tmp;
-    HaFixture ha;
-
-    @AfterEach
-    void stop() {
-        if (ha != null) {
-            ha.close();
-        }
-    }
+    static final java.util.Set<String> IDS = java.util.Set.of("held-0", "held-1", "held-2", "held-3");
 
     private long pollsBy(String replica, Instant after) {
         List<JobPoll> polls = ha.first.jobPolls();
@@ -45,8 +33,8 @@ class HeldPollsTest {
         ha = new HaFixture(tmp, Duration.ofSeconds(8), HaFixture.fileLocks(tmp, LEASE));
         RunningService r1 = ha.start("r1");
         ha.awaitOneOwnerEach(Duration.ofSeconds(15));
-        for (int i = 0; i < 4; i++) {
-            assertThat(r1.submit(HaFixture.request("held-" + i, "default")).statusCode()).isEqualTo(202);
+        for (String id : IDS) {
+            assertThat(r1.submit(HaFixture.request(id, "default")).statusCode()).isEqualTo(202);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> pollsBy("r1", Instant.EPOCH) > 0);
 
@@ -68,14 +56,13 @@ class HeldPollsTest {
         assertThat(heldAfter).as("held within half a lease of the last confirmation").isLessThan(LEASE.dividedBy(2).plusSeconds(1));
         Instant held = Instant.now().plusMillis(300); // a poll already sent when the hold began may still arrive
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> pollsBy("r1", held) == 0);
-        assertThat(ha.statuses(java.util.Set.of("held-0", "held-1", "held-2", "held-3")).values())
+        assertThat(ha.statuses(IDS).values())
                 .as("nothing ends while its polls are held").containsOnly("running");
 
         Instant unstuck = Instant.now();
         unstick.countDown();
         await().atMost(Duration.ofSeconds(5)).until(() -> replica.state().get("default").equals("owner") && pollsBy("r1", unstuck) > 0);
-        await().atMost(Duration.ofSeconds(20)).until(() -> ha.statuses(java.util.Set.of("held-0", "held-1", "held-2", "held-3"))
-                .values().stream().allMatch("succeeded"::equals));
+        await().atMost(Duration.ofSeconds(20)).until(() -> ha.statuses(IDS).values().stream().allMatch("succeeded"::equals));
         assertThat(ha.first.stats().triggers()).as("each triggered once").isEqualTo(4);
         assertThat(Map.copyOf(replica.state())).containsEntry("second", "owner");
     }

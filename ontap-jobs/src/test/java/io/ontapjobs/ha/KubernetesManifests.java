@@ -162,7 +162,7 @@ record KubernetesManifests(List<String> kustomized, Deployment deployment, Servi
         probe("readinessProbe", container().getReadinessProbe(), "/observe/health/ready", problems);
         probe("livenessProbe", container().getLivenessProbe(), "/observe/health/live", problems);
         probe("startupProbe", container().getStartupProbe(), "/observe/health/live", problems);
-        Object servicePort = service.getSpec().getPorts().get(0).getTargetPort().getStrVal();
+        String servicePort = service.getSpec().getPorts().get(0).getTargetPort().getStrVal();
         if (!apiPortName().equals(servicePort)) {
             problems.add("service.yaml: targetPort " + servicePort + " is not the container's API port " + apiPortName());
         }

@@ -8,26 +8,14 @@ import io.ontapjobs.RunningService;
 import io.ontapjobs.operation.StoredOperation;
 import io.ontapjobs.store.Fencing;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A replica that still believes it owns a cluster after another claimed it (its lease ran out while it was paused):
  * it finds the newer epoch in the store, drops its run and no longer counts itself the owner, so it records and
  * publishes nothing when the job ends. (Had it tried, the store would refuse the step: {@code PostgresFencingTest}.)
  */
-class StaleOwnerTest {
-    @TempDir
-    java.nio.file.Path tmp;
-    HaFixture ha;
-
-    @AfterEach
-    void stop() {
-        if (ha != null) {
-            ha.close();
-        }
-    }
+class StaleOwnerTest extends InProcessReplicasTest {
 
     @Test
     void aStaleOwnerRecordsNoOutcomeAndPublishesNothing() throws Exception {

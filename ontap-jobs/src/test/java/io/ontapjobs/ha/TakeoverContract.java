@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,11 +18,8 @@ import org.slf4j.LoggerFactory;
  * both, and when an owner stops with jobs running the other takes its cluster over and ends them, each triggered and
  * delivered once.
  */
-abstract class TakeoverContract {
+abstract class TakeoverContract extends InProcessReplicasTest {
     private static final Logger LOG = LoggerFactory.getLogger(TakeoverContract.class);
-    @TempDir
-    java.nio.file.Path tmp;
-    HaFixture ha;
 
     /** The {@code ontap.ha.*} properties of the cluster service under test. */
     abstract Map<String, String> clusterService() throws Exception;
@@ -34,13 +29,6 @@ abstract class TakeoverContract {
 
     /** What the platform does when a replica stops, besides the process ending (Kubernetes: its pod goes). */
     void stopped(String replica) throws Exception {
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        if (ha != null) {
-            ha.close();
-        }
     }
 
     @Test
