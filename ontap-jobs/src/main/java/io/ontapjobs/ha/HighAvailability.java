@@ -147,11 +147,14 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
      */
     @Override
     public boolean mayPoll(String cluster) {
-        Long at = fencing.epoch(cluster) == null ? null : confirmed.get(cluster);
-        boolean recent = at != null && System.nanoTime() - at < settings.leaseDuration().toNanos() / 2;
-        if (!recent && fencing.epoch(cluster) != null && held.add(cluster)) {
+        if (fencing.epoch(cluster) == null) {
+            return false;
+        }
+        long age = System.nanoTime() - confirmed.getOrDefault(cluster, Long.MIN_VALUE / 2);
+        boolean recent = age < settings.leaseDuration().toNanos() / 2;
+        if (!recent && held.add(cluster)) {
             LOG.warn("Replica {} holds its polls of cluster {}: its ownership was not confirmed in the store for {} ms",
-                    settings.replica(), cluster, at == null ? -1 : (System.nanoTime() - at) / 1_000_000);
+                    settings.replica(), cluster, age / 1_000_000);
         } else if (recent && held.remove(cluster)) {
             LOG.info("Replica {} polls cluster {} again: its ownership is confirmed", settings.replica(), cluster);
         }
