@@ -3,6 +3,7 @@ package io.ontapjobs.component;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.Durations;
 import io.ontapjobs.ontap.AllowList;
+import io.ontapjobs.ontap.Urls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +75,7 @@ public final class ClusterSettings {
     static ClusterConfig build(String name, Function<String, Optional<String>> get) {
         String prefix = PREFIX + name + ".";
         try {
-            URI url = URI.create(get.apply("url").orElseThrow());
+            URI url = Urls.parse(get.apply("url").orElseThrow(), prefix + "url");
             Duration timeout = get.apply("request-timeout").map(Durations::parse).orElse(ClusterConfig.DEFAULT_REQUEST_TIMEOUT);
             int max = get.apply("max-concurrent-requests").map(v -> parseInt(prefix + "max-concurrent-requests", v))
                     .orElse(ClusterConfig.DEFAULT_MAX_CONCURRENT_REQUESTS);
@@ -84,7 +85,8 @@ public final class ClusterSettings {
                     max, timeout, allow(name, get), false,
                     get.apply("unreachable-after").map(Durations::parse).orElse(ClusterConfig.DEFAULT_UNREACHABLE_AFTER));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);
+            throw e.getMessage() != null && e.getMessage().startsWith(prefix) ? e // names its key already
+                    : new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);
         }
     }
 

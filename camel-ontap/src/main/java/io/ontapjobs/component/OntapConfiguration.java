@@ -160,12 +160,7 @@ public class OntapConfiguration implements Cloneable {
      * @throws IllegalArgumentException naming the option at fault
      */
     ClusterConfig clusterConfig(String name) {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("option url: not a URL (" + e.getReason() + ")");
-        }
+        URI uri = io.ontapjobs.ontap.Urls.parse(url, "option url");
         if (maxConcurrentRequests < 1) {
             throw new IllegalArgumentException("option maxConcurrentRequests: must be at least 1");
         }

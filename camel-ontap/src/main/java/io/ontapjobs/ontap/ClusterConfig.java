@@ -27,12 +27,13 @@ public record ClusterConfig(String name, URI url, String username, String passwo
         if (url == null) {
             throw new IllegalArgumentException("cluster '" + name + "': url is missing (ontap.clusters." + name + ".url)");
         }
+        Urls.check(url, "cluster '" + name + "': url");
         String scheme = url.getScheme();
         if (!"https".equals(scheme) && !"http".equals(scheme)) {
-            throw new IllegalArgumentException("cluster '" + name + "': url '" + url + "' must start with https:// or http://");
+            throw new IllegalArgumentException("cluster '" + name + "': url must start with https:// or http://");
         }
         if (url.getHost() == null) {
-            throw new IllegalArgumentException("cluster '" + name + "': url '" + url + "' has no host");
+            throw new IllegalArgumentException("cluster '" + name + "': url has no host");
         }
         if (insecure && truststore != null) {
             throw new IllegalArgumentException("cluster '" + name + "': choose insecure or a truststore, not both");

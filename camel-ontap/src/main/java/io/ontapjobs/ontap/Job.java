@@ -19,7 +19,29 @@ public record Job(String uuid, String state, Long code, String message, String e
                 node.hasNonNull("code") ? node.get("code").asLong() : null,
                 text(node, "message"), text(error, "code"), text(error, "message"),
                 text(node, "start_time"), text(node, "end_time"),
-                node.isObject() ? ((ObjectNode) node).deepCopy() : null);
+                node.isObject() ? printable(((ObjectNode) node).deepCopy()) : null);
+    }
+
+    /** Every text in the job object made printable: the outcome carries it to terminals ({@code run}'s stdout). */
+    private static <T extends JsonNode> T printable(T node) {
+        if (node instanceof ObjectNode o) {
+            o.properties().forEach(e -> {
+                if (e.getValue().isTextual()) {
+                    e.setValue(com.fasterxml.jackson.databind.node.TextNode.valueOf(Printable.of(e.getValue().asText())));
+                } else {
+                    printable(e.getValue());
+                }
+            });
+        } else if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isTextual()) {
+                    a.set(i, Printable.of(a.get(i).asText()));
+                } else {
+                    printable(a.get(i));
+                }
+            }
+        }
+        return node;
     }
 
     public boolean isSuccess() {
@@ -38,8 +60,9 @@ public record Job(String uuid, String state, Long code, String message, String e
         return "paused".equals(state);
     }
 
+    /** The cluster's text, made printable: a job message reaches terminals, log lines and the page. */
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
+        return v == null || v.isNull() ? null : Printable.of(v.asText());
     }
 }

@@ -3,7 +3,7 @@ package io.ontapjobs.ontap;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 
-/** ONTAP's error object; {@code code} is a string in ONTAP's JSON. */
+/** ONTAP's error object; {@code code} is a string in ONTAP's JSON. Its text is made printable ({@link Printable}). */
 public record OntapError(String code, String message, String target) {
 
     /** The job has been deleted (or never existed). */
@@ -19,11 +19,11 @@ public record OntapError(String code, String message, String target) {
 
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
+        return v == null || v.isNull() ? null : Printable.of(v.asText());
     }
 
     @Override
     public String toString() {
-        return "ONTAP error " + code + (message != null ? ": " + message : "") + (target != null ? " (target " + target + ")" : "");
+        return "ONTAP error " + code + (message != null ? ": " + message : "") + (target != null && !target.isBlank() ? " (target " + target + ")" : "");
     }
 }

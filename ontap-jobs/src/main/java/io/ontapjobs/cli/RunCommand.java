@@ -232,9 +232,9 @@ public class RunCommand implements Callable<Integer> {
         }
         URI uri;
         try {
-            uri = URI.create(url);
+            uri = io.ontapjobs.ontap.Urls.parse(url, "--url");
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageError("--url: '" + url + "' is not a URL");
+            throw new Main.UsageError(e.getMessage()); // names --url, never repeats it (it may hold a password)
         }
         String storePassword = truststorePasswordEnv == null ? null : environment.apply(truststorePasswordEnv);
         try {

@@ -2,6 +2,7 @@ package io.ontapjobs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.ontap.Printable;
 import io.ontapjobs.policy.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -110,13 +111,14 @@ public class StatusCommand implements Callable<Integer> {
 
     static URI baseUri(String text) {
         try {
-            URI u = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            URI u = io.ontapjobs.ontap.Urls.parse(text.endsWith("/") ? text.substring(0, text.length() - 1) : text, "--url");
             if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
                 throw new IllegalArgumentException();
             }
             return u;
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageError("--url: '" + text + "' is not an http(s)://host:port address");
+            // never repeated: a URL may hold a password
+            throw new Main.UsageError("--url: not an http(s)://host:port address without user info");
         }
     }
 
@@ -223,7 +225,7 @@ public class StatusCommand implements Callable<Integer> {
         } else {
             job = r.path("job").isObject() ? r.get("job") : null;
         }
-        String status = r.path("status").asText();
+        String status = text(r, "status");
         String state = running ? (job != null && !text(job, "state").isEmpty() ? text(job, "state") : status) : status;
         String message;
         if (running) {
@@ -236,7 +238,7 @@ public class StatusCommand implements Callable<Integer> {
             message = code.isEmpty() ? why : "[" + code + "] " + why;
         }
         return new String[] {text(op, "id"), text(op, "cluster"), text(op, "path"), job != null ? text(job, "uuid") : "",
-                state, age(r.path("accepted_at").asText(null), now), r.path("attempts").asText(""), oneLine(message)};
+                state, age(r.path("accepted_at").asText(null), now), text(r, "attempts"), oneLine(message)};
     }
 
     /** The job's error code (error.code, else a non-zero code), for an outcome that did not succeed. */
@@ -246,12 +248,13 @@ public class StatusCommand implements Callable<Integer> {
         if (code.isEmpty() && job.path("code").canConvertToLong() && job.path("code").asLong() != 0) {
             code = job.path("code").asText();
         }
-        return code;
+        return Printable.of(code);
     }
 
+    /** A field as text a terminal shows as text: no escape sequence from a cluster's message reaches it. */
     static String text(JsonNode n, String field) {
         JsonNode v = n.path(field);
-        return v.isMissingNode() || v.isNull() ? "" : v.asText();
+        return v.isMissingNode() || v.isNull() ? "" : Printable.of(v.asText());
     }
 
     static String oneLine(String s) {

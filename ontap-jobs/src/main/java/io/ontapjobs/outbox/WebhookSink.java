@@ -25,9 +25,9 @@ public class WebhookSink implements Sink {
 
     /** @param secret {@code whsec_<base64>}, or null to send unsigned */
     public WebhookSink(ProducerTemplate template, String url, String secret, Duration timeout, Clock clock) {
-        URI uri = URI.create(url);
+        URI uri = io.ontapjobs.ontap.Urls.parse(url, "ontap.outcomes.webhook.url");
         if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("ontap.outcomes.webhook.url: '" + url + "' must start with https:// or http://");
+            throw new IllegalArgumentException("ontap.outcomes.webhook.url: must start with https:// or http://");
         }
         this.template = template;
         this.endpoint = url + (url.contains("?") ? "&" : "?") + "throwExceptionOnFailure=false&connectTimeout=" + timeout.toMillis()

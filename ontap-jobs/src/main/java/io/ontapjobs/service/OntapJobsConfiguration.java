@@ -457,13 +457,17 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         } else {
             String user = props.resolveProperty("ontap.broker.user").orElse(null);
             String password = props.resolveProperty("ontap.broker.password").orElse(null);
+            if (url.indexOf('@') >= 0) { // the URL is logged: the login goes in ontap.broker.user and .password
+                throw new ConfigurationError("ontap.broker.url: holds a user name or password (user info before '@'); set"
+                        + " ontap.broker.user and ontap.broker.password instead (the URL is not shown here)", null);
+            }
             try {
                 // AMQP 1.0 (Qpid JMS) reaches any AMQP broker: ActiveMQ Classic or Artemis, RabbitMQ 4, Azure Service Bus, ...
                 factory = url.startsWith("amqp") || url.startsWith("failover:(amqp")
                         ? new JmsConnectionFactory(user, password, url)
                         : new ActiveMQConnectionFactory(url, user, password);
             } catch (RuntimeException e) {
-                throw new ConfigurationError("ontap.broker.url: '" + url + "' is not a broker URL: " + e.getMessage(), e);
+                throw new ConfigurationError("ontap.broker.url: not a broker URL (tcp://host:61616, amqp://host:5672 or amqps://…)", e);
             }
             LOG.info("Broker: {} (ontap.broker.url)", url);
         }

@@ -118,7 +118,12 @@ public final class OutcomeDelivery implements CamelConfiguration {
         if (store == null) {
             return;
         }
-        Map<String, Sink> sinks = sinks(context, fileMode);
+        Map<String, Sink> sinks;
+        try {
+            sinks = sinks(context, fileMode);
+        } catch (IllegalArgumentException e) { // a sink's key at fault (named in the message): one line, exit 2
+            throw new OntapJobsConfiguration.ConfigurationError(e.getMessage(), e);
+        }
         Fencing fencing = ha == null ? null : new Fencing(ha.replica());
         ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet()), fencing));
         Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));

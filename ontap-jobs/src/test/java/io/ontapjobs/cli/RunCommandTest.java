@@ -149,6 +149,35 @@ class RunCommandTest {
     }
 
     @Test
+    void aPasswordInTheUrlIsRefusedWithoutRepeatingIt() throws Exception {
+        for (String url : List.of(sim.baseUrl().replace("http://", "http://admin:Url-Secret-1@"), "http://admin:Url-Secret-1@",
+                "http://admin:Url Secret-1@host")) {
+            StringWriter e = new StringWriter();
+            StringWriter o = new StringWriter();
+            int code = Main.execute(Map.of("SIM_PASSWORD", PASSWORD)::get, new PrintWriter(o, true), new PrintWriter(e, true),
+                    "run", "--url", url, "--password-env", "SIM_PASSWORD", "--path", "/api/storage/volumes");
+
+            assertThat(code).as(url).isEqualTo(2);
+            assertThat(e.toString().lines()).as(url).singleElement().asString().startsWith("ontap-jobs: --url: ");
+            assertThat(e + o.toString()).as(url).doesNotContain("Url-Secret-1").doesNotContain("Url Secret-1");
+        }
+        assertThat(sim.stats().triggers()).isZero();
+    }
+
+    @Test
+    void aJobMessageWithTerminalEscapesIsPrintedAsText() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(100))
+                .fails(917927, "\u001b]0;owned\u0007\u001b[2Jdisk\u009b1mfull").build());
+
+        int code = run("--method", "POST", "--path", "/api/storage/volumes");
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString() + out).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u009b");
+        assertThat(outcome().at("/job/message").asText()).isEqualTo("\\u001B]0;owned\\u0007\\u001B[2Jdisk\\u009B1mfull");
+        assertThat(outcome().at("/job/error/message").asText()).isEqualTo(outcome().at("/job/message").asText());
+    }
+
+    @Test
     void wrongPasswordExitsTwo() throws Exception {
         List<String> args = List.of("run", "--url", sim.baseUrl(), "--password-env", "WRONG_PASSWORD", "--path", "/api/storage/volumes");
         int code = Main.execute(Map.of("WRONG_PASSWORD", "nope")::get, new PrintWriter(out, true), new PrintWriter(err, true),

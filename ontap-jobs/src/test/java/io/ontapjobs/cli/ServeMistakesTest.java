@@ -35,6 +35,8 @@ class ServeMistakesTest {
         System.clearProperty("ontap.ha.file.root");
         System.clearProperty("ontap.ha.renew-interval");
         System.clearProperty("ontap.broker.url");
+        System.clearProperty("ontap.clusters.prod.url");
+        System.clearProperty("ontap.outcomes.webhook.url");
     }
 
     private String serveWith(String route) throws Exception {
@@ -55,6 +57,30 @@ class ServeMistakesTest {
         assertThat(code).as(err.toString()).isEqualTo(2);
         assertThat(err.toString().lines()).hasSize(1);
         return err.toString().strip();
+    }
+
+    @Test
+    void aPasswordInAClusterUrlIsOneLineNamingTheKeyWithoutTheUrl() throws Exception {
+        System.setProperty("ontap.clusters.prod.url", "https://admin:Url-Secret-1@prod.example.com");
+        String line = serveWith(ROUTE);
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.clusters.prod.url: holds a user name or password")
+                .doesNotContain("Url-Secret-1").doesNotContain("prod.example.com");
+    }
+
+    @Test
+    void aPasswordInAWebhookUrlIsOneLineNamingTheKeyWithoutTheUrl() throws Exception {
+        System.setProperty("ontap.outcomes.webhook.url", "https://hook:Url-Secret-1@hooks.example.com/in");
+        String line = serveWith(ROUTE);
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.outcomes.webhook.url: holds a user name or password")
+                .doesNotContain("Url-Secret-1").doesNotContain("hooks.example.com");
+    }
+
+    @Test
+    void aPasswordInTheBrokerUrlIsOneLineNamingTheKeyWithoutTheUrl() throws Exception {
+        System.setProperty("ontap.broker.url", "amqp://svc:Url-Secret-1@broker.example.com:5672");
+        String line = serveWith(ROUTE);
+        assertThat(line).startsWith("ontap-jobs: cannot start: ontap.broker.url: holds a user name or password")
+                .doesNotContain("Url-Secret-1").doesNotContain("broker.example.com");
     }
 
     @Test

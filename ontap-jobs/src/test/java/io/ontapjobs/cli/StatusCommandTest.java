@@ -85,6 +85,21 @@ class StatusCommandTest {
     }
 
     @Test
+    void aClustersTextReachesTheTerminalAsText() throws Exception {
+        // an outcome stored before job messages were made printable, or a reason quoting one: status escapes it itself
+        var record = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"status": "failed", "reason": "x", "operation": {"id": "op\\u001b[2J", "cluster": "default", "path": "/api/x"},
+                 "job": {"uuid": "u", "state": "failure", "code": 917927, "message": "\\u001b]0;owned\\u0007disk\\u009b1m full\\nnow",
+                         "error": {"code": "917927\\u001b[31m"}}}
+                """);
+
+        String line = String.join(" ", StatusCommand.row(record, false, Instant.now()));
+
+        assertThat(line).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u009b").doesNotContain("\n")
+                .contains("\\u001B]0;owned\\u0007disk\\u009B1m full now", "op\\u001B[2J", "[917927\\u001B[31m]");
+    }
+
+    @Test
     void limitCutsTheOutcomesNewestFirst() {
         Run r = status("--url", service.base + "/", "--limit", "1");
 
