@@ -93,7 +93,12 @@ public final class SimulatorMain {
                 throw new UsageException("--scenarios: " + e.getMessage());
             }
         }
-        OntapSimulator simulator = builder.build().start();
+        OntapSimulator simulator;
+        try {
+            simulator = builder.build().start();
+        } catch (java.io.UncheckedIOException e) { // a port in use, an address not of this machine: one line, exit 2
+            throw new UsageException((options.containsKey("--bind") ? "--port/--bind: " : "--port: ") + e.getMessage());
+        }
         System.err.println("ONTAP simulator listening on " + simulator.baseUrl() + " (user " + user + "); Ctrl-C stops it");
         return simulator;
     }

@@ -44,4 +44,13 @@ class SimulatorMainTest {
         assertThatThrownBy(() -> SimulatorMain.start(new String[] {"--retention"}, k -> null))
                 .hasMessage("--retention: a value is missing");
     }
+
+    @Test
+    void aPortInUseIsAUsageMistakeNamingTheOption() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> SimulatorMain.start(new String[] {"--port", String.valueOf(taken.getLocalPort())}, k -> null))
+                    .isInstanceOf(SimulatorMain.UsageException.class)
+                    .hasMessageStartingWith("--port: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
 }
