@@ -16,10 +16,5 @@ public enum OntapOperation {
     /** Pause the running job of an operation, or a job by UUID. */
     pause,
     /** Resume the paused job of an operation, or a job by UUID. */
-    resume;
-
-    /** Whether this operation controls a job rather than sending a request of its own. */
-    boolean controlsAJob() {
-        return this == cancel || this == pause || this == resume;
-    }
+    resume
 }

@@ -59,24 +59,9 @@ public record ClusterConfig(String name, URI url, String username, String passwo
                 DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_TIMEOUT);
     }
 
-    public ClusterConfig withInsecure(boolean value) {
-        return new ClusterConfig(name, url, username, password, value, truststore, truststorePassword,
-                maxConcurrentRequests, requestTimeout, allow, simulator, unreachableAfter);
-    }
-
-    public ClusterConfig withTruststore(Path file, String filePassword) {
-        return new ClusterConfig(name, url, username, password, insecure, file, filePassword,
-                maxConcurrentRequests, requestTimeout, allow, simulator, unreachableAfter);
-    }
-
     public ClusterConfig withMaxConcurrentRequests(int value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
                 value, requestTimeout, allow, simulator, unreachableAfter);
-    }
-
-    public ClusterConfig withRequestTimeout(Duration value) {
-        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                maxConcurrentRequests, value, allow, simulator, unreachableAfter);
     }
 
     public ClusterConfig withAllow(AllowList value) {
