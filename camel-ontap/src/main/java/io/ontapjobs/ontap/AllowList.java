@@ -21,7 +21,8 @@ import java.util.TreeSet;
  *       {@code &}; a value with ONTAP's query operators ({@code * | ! < > ..}) only for a name written {@code name=*};</li>
  *   <li>a PATCH or DELETE entry ends in a literal segment (it names that path, a collection included) or in {@code *}
  *       key segments that follow a collection's name; one ending in {@code **} is refused, since it would match
- *       collections, which ONTAP changes or deletes as a whole, filtered by the query.</li>
+ *       collections, which ONTAP changes or deletes as a whole, filtered by the query; a PATCH or DELETE entry that ends
+ *       in a name and names parameters needs one of them in the request (no unfiltered change of a collection).</li>
  * </ul>
  * E.g. {@code POST /api/storage/volumes ?return_records, PATCH /api/storage/volumes/* , PATCH /api/storage/volumes ?name&svm.name}.
  * Matched as plain strings against a path already checked to be canonical ({@code OperationRequest}); nothing is a
@@ -48,8 +49,12 @@ public final class AllowList {
         }
     }
 
-    /** @param params the query parameters the entry names: name to whether its values may hold operators */
-    private record Entry(String method, List<Segment> segments, Map<String, Boolean> params, String text) {
+    /**
+     * @param params   the query parameters the entry names: name to whether its values may hold operators
+     * @param filtered a PATCH or DELETE of a named path (a collection) with named parameters: the request must send
+     *                 one of them, since without a filter ONTAP changes or deletes every object of the collection
+     */
+    private record Entry(String method, List<Segment> segments, Map<String, Boolean> params, boolean filtered, String text) {
     }
 
     /**
@@ -144,7 +149,8 @@ public final class AllowList {
             normal.append(" ?");
             params.forEach((n, op) -> normal.append(normal.charAt(normal.length() - 1) == '?' ? "" : "&").append(n).append(op ? "=*" : ""));
         }
-        return new Entry(method, List.copyOf(segments), Map.copyOf(params), normal.toString());
+        boolean filtered = !method.equals("POST") && segments.get(segments.size() - 1).isLiteral() && !params.isEmpty();
+        return new Entry(method, List.copyOf(segments), Map.copyOf(params), filtered, normal.toString());
     }
 
     private static Segment segment(String s, String where) {
@@ -260,6 +266,10 @@ public final class AllowList {
                         + " query operators (* | ! < > ..) selects many objects, allowed only where an entry says "
                         + (plain(name) ? name : "name") + "=*");
             }
+        }
+        if (e.filtered && names.isEmpty()) {
+            return new Refusal(false, "query", method + " " + path + " without a filter would change or delete every object: send one of "
+                    + String.join(", ", new TreeSet<>(e.params.keySet())));
         }
         return null;
     }

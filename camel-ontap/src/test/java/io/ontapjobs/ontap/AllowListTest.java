@@ -62,6 +62,9 @@ class AllowListTest {
                 new Case("PATCH", "/api/storage/volumes", q("name", ">a"), "400 query"),
                 new Case("PATCH", "/api/storage/volumes", q("name", "a..z"), "400 query"),
                 new Case("PATCH", "/api/storage/volumes", q("uuid", "x"), "403 query"),
+                new Case("PATCH", "/api/storage/volumes", q(), "403 query"), // no filter: every volume
+                new Case("PATCH", "/api/storage/volumes", q("return_timeout", "10"), "403 query"),
+                new Case("DELETE", "/api/storage/qtrees", q(), "403 query"),
                 new Case("PATCH", "/api/storage/volumes", q("name", "vol1", "is_svm_root", "true"), "403 query"),
                 new Case("DELETE", "/api/storage/qtrees", q("volume.name", "vol1", "name", "q*"), "allowed"),
                 new Case("DELETE", "/api/storage/qtrees", q("volume.name", "vol*", "name", "q1"), "400 query"),
