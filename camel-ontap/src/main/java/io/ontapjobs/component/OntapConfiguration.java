@@ -74,8 +74,11 @@ public class OntapConfiguration implements Cloneable {
     @UriParam(label = "security", secret = true, description = "The password of the trust store file")
     private String truststorePassword;
     @UriParam(label = "security", description = "What requests from outside may run on the cluster, for enforceAllowList: a"
-            + " comma-separated list of entries METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one"
-            + " asterisk matches any one segment, a segment of two asterisks any number of them. Unset: nothing.")
+            + " comma-separated list of entries METHOD PATH ?NAME&NAME=*, e.g. PATCH /api/storage/volumes ?name&svm.name,"
+            + " covering method, path and query. In a path, a segment of one asterisk matches exactly one segment, of two"
+            + " asterisks one or more; neither matches a segment holding an asterisk (quote it to allow that literally)."
+            + " The query may carry return_timeout and the names listed; ONTAP's query operators in a value only for a name"
+            + " written NAME=*. Unset: nothing.")
     private String allow;
     @UriParam(label = "advanced", defaultValue = "2", description = "REST calls in flight to the cluster at most (ONTAP limits"
             + " the sessions of a user)")
