@@ -290,11 +290,10 @@ public class OperationRunner {
                 // an outcome stored before outcomes recorded the query: the stored request still holds it
                 com.fasterxml.jackson.databind.JsonNode q = JSON.readTree(s.request()).get("query");
                 if (q != null && q.isObject()) {
-                    ObjectNode copy = ((ObjectNode) q).deepCopy();
-                    copy.remove("return_timeout");
-                    if (!copy.isEmpty()) {
-                        ((ObjectNode) v.get("operation")).set("query", copy);
-                    }
+                    Map<String, String> query = new LinkedHashMap<>();
+                    q.fields().forEachRemaining(e -> query.put(e.getKey(), e.getValue().asText()));
+                    query.remove("return_timeout");
+                    putQuery((ObjectNode) v.get("operation"), query);
                 }
             }
         } catch (java.io.IOException e) {
