@@ -85,7 +85,7 @@ public final class RunningService implements AutoCloseable {
         public RunningService start() throws Exception {
             // the in-process simulator is cluster default, unless a cluster is given (only when asked for, as in serve)
             // tests send whatever paths their scenarios script; the shipped allow list has its own tests
-            properties.putIfAbsent("ontap.clusters.default.allow", "POST /api/**, PATCH /api/**, DELETE /api/**");
+            properties.putIfAbsent("ontap.clusters.default.allow", "POST /api/**, PATCH /api/storage/volumes/*, DELETE /api/storage/volumes/*");
             properties.putIfAbsent("ontap.simulator.enabled", String.valueOf(!properties.containsKey("ontap.clusters.default.url")));
             int port = freePort();
             int brokerPort = freePort();

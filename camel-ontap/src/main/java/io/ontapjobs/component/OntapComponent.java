@@ -145,15 +145,22 @@ public class OntapComponent extends DefaultComponent {
      * Refuses a request from an entry point (the API, the inbox, the queue) that the cluster's allow list does not
      * cover, before anything is stored or sent.
      *
-     * @throws io.ontapjobs.operation.NotAllowedException naming the method, path and key
-     * @throws InvalidRequestException for an unknown cluster
+     * The list covers the whole request: method, path and query ({@link io.ontapjobs.ontap.AllowList}).
+     *
+     * @throws io.ontapjobs.operation.NotAllowedException naming the method, path, a query parameter and key (field
+     *                                                    {@code path} or {@code query}): not on the list
+     * @throws InvalidRequestException for an unknown cluster, or a request no entry could cover by a plain name (a
+     *                                 {@code *} path segment, query operators in a value; field {@code path} or
+     *                                 {@code query})
      */
     public void checkAllowed(io.ontapjobs.operation.OperationRequest request) {
         ClusterConfig config = cluster(request.cluster()).config();
-        if (!config.allow().allows(request.method(), request.path())) {
-            throw new io.ontapjobs.operation.NotAllowedException(request.method() + " " + request.path()
-                    + " is not allowed on cluster '" + config.name() + "' (the operator's list: "
-                    + (fromOptions.containsKey(config.name()) ? "the option allow" : "ontap.clusters." + config.name() + ".allow") + ")");
+        var refusal = config.allow().check(request.method(), request.path(), request.query()).orElse(null);
+        if (refusal != null) {
+            String message = refusal.message() + " on cluster '" + config.name() + "' (the operator's list: "
+                    + (fromOptions.containsKey(config.name()) ? "the option allow" : "ontap.clusters." + config.name() + ".allow") + ")";
+            throw refusal.malformed() ? new InvalidRequestException(refusal.field(), message)
+                    : new io.ontapjobs.operation.NotAllowedException(refusal.field(), message);
         }
     }
 

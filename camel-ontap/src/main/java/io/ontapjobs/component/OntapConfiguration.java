@@ -49,7 +49,7 @@ public class OntapConfiguration implements Cloneable {
             + " answers with the finished job when it ends in that time")
     private Integer returnTimeout;
     @UriParam(label = "security", defaultValue = "false", description = "Send only what the cluster's allow list covers: a"
-            + " run or trigger whose method and path match an entry, whether they come from the options, the OntapMethod and"
+            + " run or trigger whose method, path and query match an entry, whether they come from the options, the OntapMethod and"
             + " OntapPath headers or a request document; a read or job control is refused, and so is an OntapOperation header"
             + " naming one. For routes that take requests from outside (files, queues).")
     private boolean enforceAllowList;
@@ -74,8 +74,12 @@ public class OntapConfiguration implements Cloneable {
     @UriParam(label = "security", secret = true, description = "The password of the trust store file")
     private String truststorePassword;
     @UriParam(label = "security", description = "What requests from outside may run on the cluster, for enforceAllowList: a"
-            + " comma-separated list of entries METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one"
-            + " asterisk matches any one segment, a segment of two asterisks any number of them. Unset: nothing.")
+            + " comma-separated list of entries, each a method, a path and optionally, after a question mark, the query"
+            + " parameter names the request may send (joined by ampersands), covering method, path and query. In a path, a"
+            + " segment of one asterisk matches exactly one segment, of two asterisks one or more; neither matches a segment"
+            + " holding an asterisk (quote it to allow that literally). The query may also carry return_timeout; ONTAP's"
+            + " query operators in a value only for a name followed by an equals sign and an asterisk. The grammar, with"
+            + " examples: the project's docs/security.md. Unset: nothing.")
     private String allow;
     @UriParam(label = "advanced", defaultValue = "2", description = "REST calls in flight to the cluster at most (ONTAP limits"
             + " the sessions of a user)")

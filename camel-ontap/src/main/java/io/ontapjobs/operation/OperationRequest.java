@@ -90,6 +90,20 @@ public record OperationRequest(String id, String cluster, String method, String 
                 throw new InvalidRequestException("query", "names must not be empty; names and values must not hold control characters");
             }
         });
+        // return_timeout in the query is the request's return_timeout: one value, sent once, the policy's only without it
+        String queryReturnTimeout = query.get("return_timeout");
+        if (queryReturnTimeout != null) {
+            if (!queryReturnTimeout.matches("[0-9]{1,3}") || Integer.parseInt(queryReturnTimeout) > 120) {
+                throw new InvalidRequestException("query", "return_timeout must be a whole number of seconds (0-120)");
+            }
+            if (returnTimeout != null && returnTimeout != Integer.parseInt(queryReturnTimeout)) {
+                throw new InvalidRequestException("return_timeout", "given twice with different values (as a field and in 'query')");
+            }
+            returnTimeout = Integer.parseInt(queryReturnTimeout);
+            Map<String, String> rest = new LinkedHashMap<>(query);
+            rest.remove("return_timeout");
+            query = Map.copyOf(rest);
+        }
         if (body != null && !body.isObject()) {
             throw new InvalidRequestException("body", "must be a JSON object");
         }
@@ -320,6 +334,26 @@ public record OperationRequest(String id, String cluster, String method, String 
             throw new InvalidRequestException("timeout", "not a duration from 1ms to 30d (use e.g. 90s, 10m, 1h)");
         }
         return d;
+    }
+
+    /**
+     * The path with the query, as a log line shows it ({@code PATCH /api/storage/volumes?name=vol1}): parameters by name,
+     * {@code return_timeout} aside; any control or line-separating character a value might hold shown as '?', so none
+     * forges a line.
+     */
+    public String pathAndQuery() {
+        if (query.isEmpty()) {
+            return path;
+        }
+        StringBuilder b = new StringBuilder(path);
+        new java.util.TreeMap<>(query).forEach((n, v) -> b.append(b.length() == path.length() ? '?' : '&').append(n).append('=').append(v));
+        for (int i = path.length(); i < b.length(); i++) {
+            char c = b.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                b.setCharAt(i, '?');
+            }
+        }
+        return b.toString();
     }
 
     public String bodyText() {

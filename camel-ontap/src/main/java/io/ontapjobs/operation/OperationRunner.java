@@ -149,7 +149,7 @@ public class OperationRunner {
             accepting.remove(request.id());
         }
         if (fresh) {
-            run.withMdc(null, () -> LOG.info("Accepted {} {} on cluster {}{}", request.method(), request.path(), request.cluster(),
+            run.withMdc(null, () -> LOG.info("Accepted {} {} on cluster {}{}", request.method(), request.pathAndQuery(), request.cluster(),
                     request.requestedBy() == null ? "" : " (requested by " + request.requestedBy() + ")"));
             run.result.whenComplete((o, e) -> forgetOldest());
         }
@@ -280,10 +280,20 @@ public class OperationRunner {
             v = s.outcome() != null ? (ObjectNode) JSON.readTree(s.outcome()).get("data").deepCopy() : JSON.createObjectNode();
             if (s.outcome() == null) {
                 OperationRequest r = OperationRequest.fromStored(s.request());
-                v.putObject("operation").put("id", r.id()).put("cluster", r.cluster()).put("method", r.method()).put("path", r.path());
+                putQuery(v.putObject("operation").put("id", r.id()).put("cluster", r.cluster()).put("method", r.method())
+                        .put("path", r.path()), r.query());
                 v.put("attempts", s.attempts());
                 if (r.requestedBy() != null) {
                     v.put("requested_by", r.requestedBy());
+                }
+            } else if (v.path("operation").isObject() && !v.path("operation").has("query")) {
+                // an outcome stored before outcomes recorded the query: the stored request still holds it
+                com.fasterxml.jackson.databind.JsonNode q = JSON.readTree(s.request()).get("query");
+                if (q != null && q.isObject()) {
+                    Map<String, String> query = new LinkedHashMap<>();
+                    q.fields().forEachRemaining(e -> query.put(e.getKey(), e.getValue().asText()));
+                    query.remove("return_timeout");
+                    putQuery((ObjectNode) v.get("operation"), query);
                 }
             }
         } catch (java.io.IOException e) {
@@ -292,6 +302,14 @@ public class OperationRunner {
         v.put("status", s.status());
         v.put("accepted_at", s.acceptedAt().toString());
         return v;
+    }
+
+    /** The operation's query in its view, by name, as the outcome shows it; nothing for none. */
+    private static void putQuery(ObjectNode operation, Map<String, String> query) {
+        if (!query.isEmpty()) {
+            ObjectNode q = operation.putObject("query");
+            new java.util.TreeMap<>(query).forEach(q::put);
+        }
     }
 
     /** Operations known to this process, newest first; {@code status} filters (accepted, running, or an outcome word). */
@@ -855,7 +873,7 @@ public class OperationRunner {
             }
             Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status,
                     decidingJob(), List.copyOf(jobs), attempts, polls, httpStatus, reason, cancel, clock.now(),
-                    request.requestedBy(), cluster.config().simulator());
+                    request.requestedBy(), cluster.config().simulator(), request.query());
             if (abandoned) {
                 return;
             }
@@ -936,6 +954,7 @@ public class OperationRunner {
                 op.put("cluster", cluster.name());
                 op.put("method", request.method());
                 op.put("path", request.path());
+                putQuery(op, request.query());
                 var js = v.putArray("jobs");
                 for (Job j : jobs) {
                     js.addObject().put("uuid", j.uuid()).put("state", j.state()).put("message", j.message());

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ontapjobs.ontap.Job;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The end of one operation, published as a CloudEvents 1.0 JSON document.
@@ -19,14 +22,28 @@ import java.util.List;
  * @param cancel     what happened to a cancel request (timeout or rule), or {@code null}
  * @param requestedBy who asked for the operation (an API client's name, inbox, queue), or {@code null}
  * @param simulator  the cluster was the in-process simulator: the source says so, so no one mistakes it for real work
+ * @param query      the trigger's query parameters as requested ({@code return_timeout} aside), empty for none; an
+ *                   outcome stored before it was recorded reads back with none
  */
 public record Outcome(String operationId, String cluster, String method, String path, OutcomeStatus status,
                       Job job, List<Job> jobs, int attempts, int polls, Integer httpStatus, String reason, JsonNode cancel,
-                      Instant time, String requestedBy, boolean simulator) {
+                      Instant time, String requestedBy, boolean simulator, Map<String, String> query) {
+
+    public Outcome {
+        query = query == null ? Map.of() : Map.copyOf(query);
+    }
+
+    public Outcome(String operationId, String cluster, String method, String path, OutcomeStatus status, Job job,
+                   List<Job> jobs, int attempts, int polls, Integer httpStatus, String reason, JsonNode cancel, Instant time,
+                   String requestedBy, boolean simulator) {
+        this(operationId, cluster, method, path, status, job, jobs, attempts, polls, httpStatus, reason, cancel, time, requestedBy,
+                simulator, Map.of());
+    }
 
     public Outcome(String operationId, String cluster, String method, String path, OutcomeStatus status, Job job,
                    List<Job> jobs, int attempts, int polls, Integer httpStatus, String reason, JsonNode cancel, Instant time) {
-        this(operationId, cluster, method, path, status, job, jobs, attempts, polls, httpStatus, reason, cancel, time, null, false);
+        this(operationId, cluster, method, path, status, job, jobs, attempts, polls, httpStatus, reason, cancel, time, null, false,
+                Map.of());
     }
 
     public static final String SOURCE = "ontap-jobs";
@@ -54,6 +71,10 @@ public record Outcome(String operationId, String cluster, String method, String 
         op.put("cluster", cluster);
         op.put("method", method);
         op.put("path", path);
+        if (!query.isEmpty()) {
+            ObjectNode q = op.putObject("query");
+            new TreeMap<>(query).forEach(q::put); // by name: the same document every time
+        }
         data.set("job", job == null ? JSON.nullNode() : jobJson(job));
         if (jobs.size() > 1) {
             ArrayNode all = data.putArray("jobs");
@@ -94,7 +115,15 @@ public record Outcome(String operationId, String cluster, String method, String 
                 data.hasNonNull("reason") ? data.get("reason").asText() : null,
                 data.hasNonNull("cancel") ? data.get("cancel") : null, Instant.parse(event.path("time").asText()),
                 data.hasNonNull("requested_by") ? data.get("requested_by").asText() : null,
-                event.path("source").asText().startsWith(SOURCE + "/" + SIMULATOR));
+                event.path("source").asText().startsWith(SOURCE + "/" + SIMULATOR), query(op.get("query")));
+    }
+
+    private static Map<String, String> query(JsonNode q) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (q != null && q.isObject()) {
+            q.fields().forEachRemaining(e -> query.put(e.getKey(), e.getValue().asText()));
+        }
+        return query;
     }
 
     public String toJson() {

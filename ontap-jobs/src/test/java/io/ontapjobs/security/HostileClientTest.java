@@ -97,6 +97,11 @@ class HostileClientTest {
     }
 
     static long triggers() throws Exception {
+        return triggers(simulator);
+    }
+
+    /** The triggers the simulator at {@code simulator} received, allowed or not: what reached the cluster. */
+    static long triggers(String simulator) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(simulator + "/_simulator/stats")).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:netapp1!".getBytes(StandardCharsets.UTF_8)))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -252,6 +257,115 @@ class HostileClientTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", api + "/evil-q", READER, null).statusCode() == 404
                 && service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100) != null);
         assertThat(triggers()).isEqualTo(before + 1);
+    }
+
+    /** A submit token's request with the shipped list: a {@code *} path segment or a query the entry does not name is refused. */
+    @Test
+    void theShippedListSendsNeitherABulkKeyNorAQueryItDoesNotName() throws Exception {
+        long before = triggers();
+        List<String[]> attacks = List.of(
+                // the reported attack: ONTAP's bulk key and a wildcard filter, one snapshot of every volume
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes/*/snapshots\",\"query\":{\"volume.name\":\"*\"},"
+                        + "\"body\":{\"name\":\"s\"}}", "400", "path"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes/v*/snapshots\",\"body\":{\"name\":\"s\"}}", "400", "path"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes/v1/snapshots\",\"query\":{\"volume.name\":\"*\"}}", "403", "query"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r1/transfers\",\"query\":{\"uuid\":\"x\"}}", "403", "query"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"query\":{\"return_records\":\"tr*\"}}", "400", "query"},
+                new String[] {"{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"query\":{\"return_timeout\":\"*\"}}", "400", "query"});
+        for (String[] a : attacks) {
+            HttpResponse<String> r = send("POST", api, SUBMITTER, a[0]);
+            assertThat(r.statusCode()).as(a[0]).isEqualTo(Integer.parseInt(a[1]));
+            assertThat(JSON.readTree(r.body()).at("/error/field").asText()).as(a[0]).isEqualTo(a[2]);
+        }
+        // the inbox and the queue: the same list
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/bulk.json"), attacks.get(0)[0]);
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(attacks.get(2)[0].replaceFirst("\\{", "{\"id\":\"bulk-q\",")));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/bulk.json.reason.txt")));
+        assertThat(Files.readString(tmp.resolve("inbox/.rejected/bulk.json.reason.txt")))
+                .startsWith("path: POST /api/storage/volumes/*/snapshots: a path segment holding '*'");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var m = service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100);
+            return m != null && m.getMessage().getBody(String.class).contains("bulk-q")
+                    && m.getMessage().getHeader("OntapRejectReason", String.class).startsWith("query: parameter volume.name is not allowed");
+        });
+        assertThat(triggers()).as("nothing reached the cluster").isEqualTo(before);
+        // a named parameter still runs, and the query is shown with the operation
+        HttpResponse<String> named = send("POST", api, SUBMITTER, "{\"id\":\"named-q\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
+                + "\"query\":{\"return_records\":\"false\"},\"body\":{\"name\":\"volq\"}}");
+        assertThat(named.statusCode()).as(named.body()).isEqualTo(202);
+        assertThat(JSON.readTree(named.body()).at("/operation/query").toString()).isEqualTo("{\"return_records\":\"false\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("outcomes/named-q.json")));
+        assertThat(triggers()).isEqualTo(before + 1);
+    }
+
+    /**
+     * Entries an operator adds for changes and deletions: none of them reaches every object, whether by ONTAP's bulk
+     * key {@code *} in the path, {@code **} matching no segment, a wildcard in the query, a parameter the entry does not
+     * name or a collection PATCH without a filter; what is allowed runs and shows its query in the outcome, the API and
+     * the log.
+     */
+    @Test
+    void operatorEntriesForChangesNeverReachEveryObject() throws Exception {
+        var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        Path dir = tmp.resolve("operator-entries");
+        Files.createDirectories(dir);
+        try (RunningService ops = RunningService.in(dir).scenarios("""
+                        scenarios:
+                          - {method: "*", path: /api/storage/volumes*, duration: 100ms}
+                        """)
+                .property("ontap.clusters.default.allow", shippedAllowList() + ", PATCH /api/storage/volumes/*,"
+                        + " DELETE /api/storage/volumes/*/snapshots/*, PATCH /api/storage/volumes ?name&svm.name")
+                .start()) {
+            String sim = ops.context().getComponent("ontap", OntapComponent.class).cluster("default").config().url().toString();
+            List<String[]> attacks = List.of(
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes/*\",\"query\":{\"name\":\"*\"},"
+                            + "\"body\":{\"state\":\"offline\"}}", "400", "path"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes/**\",\"body\":{\"state\":\"offline\"}}", "400", "path"},
+                    new String[] {"{\"method\":\"DELETE\",\"path\":\"/api/storage/volumes/*/snapshots/*\","
+                            + "\"query\":{\"volume.name\":\"*\",\"name\":\"*\"}}", "400", "path"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes/v1\",\"query\":{\"name\":\"*\"}}", "403", "query"},
+                    new String[] {"{\"method\":\"DELETE\",\"path\":\"/api/storage/volumes/v1/snapshots\",\"query\":{\"name\":\"*\"}}", "403", "path"},
+                    new String[] {"{\"method\":\"DELETE\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"vol1\"}}", "403", "path"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"*\"}}", "400", "query"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"!vol1\"}}", "400", "query"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"svm.name\":\"svm1|svm2\"}}", "400", "query"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"is_svm_root\":\"false\"}}", "403", "query"},
+                    new String[] {"{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"body\":{\"state\":\"offline\"}}", "403", "query"});
+            for (String[] a : attacks) {
+                HttpResponse<String> r = ops.submit(a[0]);
+                assertThat(r.statusCode()).as(a[0] + " " + r.body()).isEqualTo(Integer.parseInt(a[1]));
+                assertThat(JSON.readTree(r.body()).at("/error/field").asText()).as(a[0]).isEqualTo(a[2]);
+            }
+            assertThat(triggers(sim)).as("nothing reached the cluster").isZero();
+
+            HttpResponse<String> named = ops.submit("{\"id\":\"patch-vol1\",\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\","
+                    + "\"query\":{\"svm.name\":\"svm1\",\"name\":\"vol1\",\"return_timeout\":\"0\"},\"body\":{\"comment\":\"x\"}}");
+            HttpResponse<String> keyed = ops.submit("{\"id\":\"patch-v1\",\"method\":\"PATCH\",\"path\":\"/api/storage/volumes/v1\","
+                    + "\"body\":{\"comment\":\"x\"}}");
+            assertThat(named.statusCode()).as(named.body()).isEqualTo(202);
+            assertThat(keyed.statusCode()).as(keyed.body()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("outcomes/patch-vol1.json"))
+                    && Files.exists(dir.resolve("outcomes/patch-v1.json")));
+            String query = "{\"name\":\"vol1\",\"svm.name\":\"svm1\"}";
+            JsonNode outcome = JSON.readTree(Files.readString(dir.resolve("outcomes/patch-vol1.json")));
+            assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");
+            assertThat(outcome.at("/data/operation/query").toString()).as("the outcome records the filter").isEqualTo(query);
+            assertThat(ops.operation("patch-vol1").at("/operation/query").toString()).as("the API shows it").isEqualTo(query);
+            JsonNode list = JSON.readTree(ops.get(OperationsApi.BASE).body()).path("records");
+            assertThat(list).anySatisfy(v -> assertThat(v.at("/operation/query").toString()).isEqualTo(query));
+            assertThat(ops.operation("patch-v1").at("/operation").has("query")).as("none sent, none shown").isFalse();
+            assertThat(triggers(sim)).as("only the two allowed requests").isEqualTo(2);
+        } finally {
+            root.detachAppender(logs);
+        }
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("Accepted PATCH /api/storage/volumes?name=vol1&svm.name=svm1 on cluster default"));
     }
 
     @Test

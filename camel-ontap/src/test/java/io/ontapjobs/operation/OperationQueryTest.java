@@ -1,0 +1,88 @@
+package io.ontapjobs.operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.outcome.Outcome;
+import io.ontapjobs.outcome.OutcomeStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The query of an operation: one return_timeout, and the filter recorded in the outcome and the log line. */
+class OperationQueryTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static OperationRequest request(String json) {
+        return OperationRequest.fromJson(json);
+    }
+
+    @Test
+    void returnTimeoutInTheQueryIsTheRequestsReturnTimeout() {
+        OperationRequest inQuery = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"v1\",\"return_timeout\":\"15\"}}");
+        OperationRequest both = request("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"query\":{\"return_timeout\":\"15\"},\"return_timeout\":15}");
+
+        assertThat(inQuery.returnTimeout()).isEqualTo(15);
+        assertThat(inQuery.query()).isEqualTo(Map.of("name", "v1"));
+        assertThat(both.returnTimeout()).isEqualTo(15);
+        assertThatThrownBy(() -> request("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"query\":{\"return_timeout\":\"15\"},"
+                + "\"return_timeout\":30}")).isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("return_timeout: given twice");
+        for (String bad : List.of("*", "121", "1|2", "-1", "", "1000")) {
+            assertThatThrownBy(() -> request("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"query\":{\"return_timeout\":\"" + bad + "\"}}"))
+                    .as(bad).isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("query: return_timeout must be");
+        }
+    }
+
+    @Test
+    void theLogLineShowsTheQueryByNameWithNoLineBreakingCharacter() {
+        OperationRequest r = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"svm.name\":\"svm1\",\"name\":\"vol1\"}}");
+        OperationRequest nel = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"a\\u0085b\\u2028c\"}}");
+
+        assertThat(r.pathAndQuery()).isEqualTo("/api/storage/volumes?name=vol1&svm.name=svm1");
+        assertThat(nel.pathAndQuery()).isEqualTo("/api/storage/volumes?name=a?b?c");
+        assertThat(request("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").pathAndQuery()).isEqualTo("/api/storage/volumes");
+    }
+
+    @Test
+    void theOutcomeRecordsTheQueryAndReadsOldOutcomesWithout() throws Exception {
+        Outcome outcome = new Outcome("op1", "default", "PATCH", "/api/storage/volumes", OutcomeStatus.SUCCEEDED, null, List.of(), 1, 0,
+                202, null, null, Instant.parse("2026-12-07T22:00:00Z"), "alice", false, Map.of("svm.name", "svm1", "name", "vol1"));
+
+        var event = outcome.toCloudEvent();
+        assertThat(event.at("/data/operation/query").toString()).isEqualTo("{\"name\":\"vol1\",\"svm.name\":\"svm1\"}");
+        assertThat(Outcome.fromCloudEvent(JSON.readTree(outcome.toJson())).query()).isEqualTo(outcome.query());
+
+        var old = (com.fasterxml.jackson.databind.node.ObjectNode) event.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) old.at("/data/operation")).remove("query");
+        Outcome read = Outcome.fromCloudEvent(old);
+        assertThat(read.query()).isEmpty();
+        assertThat(read.toCloudEvent().at("/data/operation").has("query")).as("none: none shown").isFalse();
+        assertThat(read.path()).isEqualTo("/api/storage/volumes");
+    }
+
+    @Test
+    void theApiViewOfAStoredOperationShowsItsQueryEvenFromAnOutcomeStoredWithoutIt() throws Exception {
+        var repository = new InMemoryOperationRepository();
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            OperationRunner runner = new OperationRunner(name -> null, io.ontapjobs.policy.Policies.builtIn()::get,
+                    new io.ontapjobs.time.SystemClock(timer), new java.util.Random(), repository, List.of(),
+                    io.ontapjobs.metrics.OntapMetrics.NONE);
+            String request = "{\"id\":\"%s\",\"cluster\":\"default\",\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\","
+                    + "\"query\":{\"svm.name\":\"svm1\",\"name\":\"vol1\"},\"return_timeout\":5}";
+            repository.insert("waiting", "default", request.formatted("waiting"), Instant.parse("2026-12-07T22:00:00Z"));
+            repository.insert("old", "default", request.formatted("old"), Instant.parse("2026-12-07T21:00:00Z"));
+            // an outcome as this service wrote it before outcomes recorded the query
+            repository.end("old", "succeeded", new Outcome("old", "default", "PATCH", "/api/storage/volumes", OutcomeStatus.SUCCEEDED, null,
+                    List.of(), 1, 0, 202, null, null, Instant.parse("2026-12-07T21:00:05Z")).toJson());
+
+            String query = "{\"name\":\"vol1\",\"svm.name\":\"svm1\"}";
+            assertThat(runner.view("waiting").orElseThrow().at("/operation/query").toString()).isEqualTo(query);
+            assertThat(runner.view("old").orElseThrow().at("/operation/query").toString()).isEqualTo(query);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+}
