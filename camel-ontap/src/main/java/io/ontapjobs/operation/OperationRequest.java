@@ -172,7 +172,7 @@ public record OperationRequest(String id, String cluster, String method, String 
     }
 
     private static boolean hasControl(String s) {
-        return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+        return s.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)); // C0, DEL and C1 (a terminal takes 0x9b for ESC [)
     }
 
     /** The request document, as {@link #fromJson(String)} reads it back (the store keeps it so). */

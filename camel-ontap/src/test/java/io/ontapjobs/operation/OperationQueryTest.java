@@ -38,11 +38,14 @@ class OperationQueryTest {
     @Test
     void theLogLineShowsTheQueryByNameWithNoLineBreakingCharacter() {
         OperationRequest r = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"svm.name\":\"svm1\",\"name\":\"vol1\"}}");
-        OperationRequest nel = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"a\\u0085b\\u2028c\"}}");
+        OperationRequest nel = request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"a\\u2029b\\u2028c\"}}");
 
         assertThat(r.pathAndQuery()).isEqualTo("/api/storage/volumes?name=vol1&svm.name=svm1");
         assertThat(nel.pathAndQuery()).isEqualTo("/api/storage/volumes?name=a?b?c");
         assertThat(request("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").pathAndQuery()).isEqualTo("/api/storage/volumes");
+        // C1 controls (NEL; 0x9b, which a terminal takes for ESC [) are refused at intake, as C0 ones are
+        assertThatThrownBy(() -> request("{\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\",\"query\":{\"name\":\"a\\u0085b\"}}"))
+                .isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("query: ");
     }
 
     @Test
