@@ -22,15 +22,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The service's HTTP API (Camel's platform HTTP, port {@code ontap.api.port}):
  * <pre>
- * POST /api/v1/operations                       a request document → 202 + Location (200 if this client's id is known, 409 if another's)
+ * POST /api/v1/operations                       a request document → 202 + Location (200 if this client's id is
+ *                                               known, 409 if another requester's)
  * GET  /api/v1/operations[?status=running]      operations known to this service, newest first
  * GET  /api/v1/operations/{id}                  one operation: state, jobs, attempts, last poll, outcome
  * POST /api/v1/operations/{id}/cancel|pause|resume   PATCH on its running job; ONTAP's refusals → 409
  * </pre>
  * Bad input is answered 400 with a JSON error naming the field, a request the cluster's allow list does not cover
  * 403, an id another requester made 409 (field {@code id}, nothing of that operation disclosed); nothing reaches the
- * cluster then. Ids starting with {@code inbox.} or {@code queue.} are those entry points' and refused (400). Logins are checked before any route, by the HTTP server's gate. Accepted
- * operations run through {@code direct:run-operation} (routes/service.yaml), like inbox files.
+ * cluster then. Ids starting with {@code inbox.} or {@code queue.} are those entry points' and refused (400). Logins
+ * are checked before any route, by the HTTP server's gate. Accepted operations run through
+ * {@code direct:run-operation} (routes/service.yaml), like inbox files.
  */
 public class OperationsApi extends RouteBuilder {
     public static final String BASE = "/api/v1/operations";
