@@ -300,7 +300,7 @@ class CrashRecoveryIT {
 
         startService("second.log");
 
-        Path outcome = work.resolve("outcomes/short-lived.json");
+        Path outcome = work.resolve("outcomes/inbox.short-lived.json"); // the inbox's ids start with "inbox."
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(outcome));
         JsonNode data = JSON.readTree(outcome.toFile()).get("data");
         assertThat(data.get("status").asText()).as(Files.readString(work.resolve("first.log")) + Files.readString(work.resolve("second.log"))).isEqualTo("lost");

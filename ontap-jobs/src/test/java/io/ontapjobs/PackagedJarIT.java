@@ -206,7 +206,7 @@ class PackagedJarIT {
             Path inbox = Files.createDirectories(tmp.resolve("inbox"));
             Files.writeString(inbox.resolve(".r.tmp"), "{\"id\":\"from-env\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{}}");
             Files.move(inbox.resolve(".r.tmp"), inbox.resolve("r.json"));
-            Path outcome = tmp.resolve("outcomes/from-env.json");
+            Path outcome = tmp.resolve("outcomes/inbox.from-env.json"); // the inbox's ids start with "inbox."
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                     .until(() -> Files.exists(outcome) || !serve.isAlive());
             assertThat(outcome).as(Files.readString(tmp.resolve("serve.log"))).exists();
@@ -232,10 +232,10 @@ class PackagedJarIT {
         Process serve = pb.start();
         try {
             // config/demo-scenarios.yaml (from the jar) makes the snapshot fail with "volume busy"; without it, it succeeds
-            // (the demo's ids end in -<date>-<time>, fresh each run)
+            // (the demo's ids end in -<date>-<time>, fresh each run; the inbox's ids start with "inbox.")
             java.util.function.Function<String, Path> outcomeOf = prefix -> {
                 try (var files = Files.list(tmp.resolve("outcomes"))) {
-                    return files.filter(p -> p.getFileName().toString().matches(prefix + "-\\d{8}-\\d{6}\\.json")).findFirst().orElse(null);
+                    return files.filter(p -> p.getFileName().toString().matches("inbox\\." + prefix + "-\\d{8}-\\d{6}\\.json")).findFirst().orElse(null);
                 } catch (java.io.IOException e) {
                     return null;
                 }

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * @param returnTimeout ONTAP's {@code return_timeout} (0-120 s) for the trigger, or {@code null}
  * @param idempotent    sending the trigger twice does no harm: after a crash mid-trigger it is sent again
  * @param requestedBy   who asked for it: the API client's name, {@code inbox}, {@code queue}; set by the entry point,
- *                      never read from the request document a client sends
+ *                      never read from the request document a client sends; null for the operator's routes. It is
+ *                      the id's owner: an id known for one requester is refused to every other
+ *                      ({@link IdTakenException})
  */
 public record OperationRequest(String id, String cluster, String method, String path, Map<String, String> query,
                                JsonNode body, Duration timeout, String policy, Integer returnTimeout, boolean idempotent,
@@ -133,9 +135,54 @@ public record OperationRequest(String id, String cluster, String method, String 
         return new OperationRequest(newId, newCluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, requestedBy);
     }
 
-    /** The same request, recorded as asked for by {@code who} (an entry point's word, or an API client's name). */
+    /** What the inbox records as its requester ({@link #requestedBy(String)}); its ids start with {@code inbox.}. */
+    public static final String INBOX = "inbox";
+    /** What the requests queue records as its requester; its ids start with {@code queue.}. */
+    public static final String QUEUE = "queue";
+    /** The entry points whose requests' ids are prefixed with their word and a dot, so no other entry point takes them. */
+    public static final Set<String> SOURCES = Set.of(INBOX, QUEUE);
+
+    /**
+     * The same request, recorded as asked for by {@code who} (an entry point's word, or an API client's name). The
+     * inbox's and the queue's requests ({@link #SOURCES}) also get their source as the id's prefix ({@code inbox.},
+     * {@code queue.}): no other requester can take their ids, which the API refuses ({@link #checkNotReserved}).
+     *
+     * @throws InvalidRequestException naming {@code id} when the prefixed id would be longer than 128 characters
+     */
     public OperationRequest requestedBy(String who) {
-        return new OperationRequest(id, cluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, who);
+        String scoped = id;
+        if (who != null && SOURCES.contains(who)) {
+            scoped = who + "." + id;
+            if (scoped.length() > 128) {
+                throw new InvalidRequestException("id", "too long: a request from the " + who + " runs as '" + who
+                        + ".<id>', at most 128 characters, so its id may have at most " + (127 - who.length()));
+            }
+        }
+        return new OperationRequest(scoped, cluster, method, path, query, body, timeout, policy, returnTimeout, idempotent, who);
+    }
+
+    /**
+     * Refuses an id in an entry point's namespace ({@code inbox.…}, {@code queue.…}, in any case): for requesters
+     * other than that entry point (the API).
+     */
+    public static void checkNotReserved(String id) {
+        String lower = id.toLowerCase(java.util.Locale.ROOT);
+        for (String source : SOURCES) {
+            if (lower.startsWith(source + ".")) {
+                throw new InvalidRequestException("id", "ids starting with 'inbox.' or 'queue.' are reserved for requests"
+                        + " from the inbox and the queue");
+            }
+        }
+    }
+
+    /** Who asked for a stored request ({@link #toJson()}), as recorded: null for the operator's routes. */
+    public static String storedRequester(String json) {
+        try {
+            JsonNode who = JSON.readTree(json).get("requested_by");
+            return who == null || who.isNull() ? null : who.asText();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored request is not JSON", e);
+        }
     }
 
     /**
@@ -219,8 +266,10 @@ public record OperationRequest(String id, String cluster, String method, String 
         }
         String who = node.path("requested_by").asText(null);
         ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove("requested_by");
-        OperationRequest request = fromJson(node);
-        return who == null ? request : request.requestedBy(who);
+        OperationRequest r = fromJson(node);
+        // as recorded: its id has its source's prefix already
+        return new OperationRequest(r.id, r.cluster, r.method, r.path, r.query, r.body, r.timeout, r.policy, r.returnTimeout,
+                r.idempotent, who);
     }
 
     /** @param defaultId the id when the document has none (an inbox file's name), or null to generate one */

@@ -100,8 +100,10 @@ public class OperationRunner {
     public CompletableFuture<Outcome> run(OperationRequest request) {
         Run run = runs.get(request.id());
         if (run == null) {
-            accept(request);
+            accept(request); // refuses another requester's id
             run = runs.get(request.id());
+        } else {
+            checkRequester(request, run.request.requestedBy());
         }
         if (run == null) { // ended in an earlier run of the service: its outcome stands
             String stored = repository.find(request.id()).map(StoredOperation::outcome).orElse(null);
@@ -127,21 +129,30 @@ public class OperationRunner {
     /**
      * Records a request before it runs, so that it can be looked up at once and never triggered twice.
      *
-     * @return false when an operation with this id is known already (nothing changes then)
+     * @return false when an operation with this id is known already for the same requester (nothing changes then)
      * @throws InvalidRequestException for an unknown cluster or policy
+     * @throws IdTakenException when an operation with this id is known for another requester ({@link
+     *                          OperationRequest#requestedBy}): in memory, or recorded by another process or an earlier one
      */
     public boolean accept(OperationRequest request) {
-        if (runs.containsKey(request.id())) {
+        Run known = runs.get(request.id());
+        if (known != null) {
+            checkRequester(request, known.request.requestedBy());
             return false;
         }
         Run run = new Run(request, clusters.apply(request.cluster()), policies.apply(request.policy()), clock.now());
         if (!ownership.owns(request.cluster())) {
-            return repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt); // the owner picks it up
+            if (repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt)) {
+                return true; // the owner picks it up
+            }
+            checkStoredRequester(request);
+            return false;
         }
         boolean fresh;
         accepting.add(request.id());
         try {
             if (!repository.insert(request.id(), request.cluster(), request.toJson(), run.acceptedAt)) {
+                checkStoredRequester(request);
                 return false; // recorded before, by this process or an earlier one: never triggered twice
             }
             fresh = runs.putIfAbsent(request.id(), run) == null;
@@ -154,6 +165,26 @@ public class OperationRunner {
             run.result.whenComplete((o, e) -> forgetOldest());
         }
         return fresh;
+    }
+
+    /** An id belongs to whoever made it: the same requester gets its operation, any other is refused. */
+    private static void checkRequester(OperationRequest request, String owner) {
+        if (!java.util.Objects.equals(request.requestedBy(), owner)) {
+            LOG.warn("Refused operation id {} for {}: it is {}'s", request.id(), requester(request.requestedBy()), requester(owner));
+            throw new IdTakenException();
+        }
+    }
+
+    /** The id is in the repository: recorded by this process, another replica or an earlier run, maybe ended. */
+    private void checkStoredRequester(OperationRequest request) {
+        StoredOperation stored = repository.find(request.id()).orElse(null);
+        if (stored != null) {
+            checkRequester(request, OperationRequest.storedRequester(stored.request()));
+        }
+    }
+
+    private static String requester(String requestedBy) {
+        return requestedBy == null ? "the operator's routes" : requestedBy;
     }
 
     /**

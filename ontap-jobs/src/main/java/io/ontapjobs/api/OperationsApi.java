@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.component.OntapConstants;
+import io.ontapjobs.operation.IdTakenException;
 import io.ontapjobs.operation.InvalidRequestException;
 import io.ontapjobs.operation.OperationRequest;
 import io.ontapjobs.operation.OperationRunner;
@@ -21,14 +22,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The service's HTTP API (Camel's platform HTTP, port {@code ontap.api.port}):
  * <pre>
- * POST /api/v1/operations                       a request document → 202 + Location (200 if the id is known)
+ * POST /api/v1/operations                       a request document → 202 + Location (200 if this client's id is
+ *                                               known, 409 if another requester's)
  * GET  /api/v1/operations[?status=running]      operations known to this service, newest first
  * GET  /api/v1/operations/{id}                  one operation: state, jobs, attempts, last poll, outcome
  * POST /api/v1/operations/{id}/cancel|pause|resume   PATCH on its running job; ONTAP's refusals → 409
  * </pre>
  * Bad input is answered 400 with a JSON error naming the field, a request the cluster's allow list does not cover
- * 403; nothing reaches the cluster then. Logins are checked before any route, by the HTTP server's gate. Accepted
- * operations run through {@code direct:run-operation} (routes/service.yaml), like inbox files.
+ * 403, an id another requester made 409 (field {@code id}, nothing of that operation disclosed); nothing reaches the
+ * cluster then. Ids starting with {@code inbox.} or {@code queue.} are those entry points' and refused (400). Logins
+ * are checked before any route, by the HTTP server's gate. Accepted operations run through
+ * {@code direct:run-operation} (routes/service.yaml), like inbox files.
  */
 public class OperationsApi extends RouteBuilder {
     public static final String BASE = "/api/v1/operations";
@@ -41,6 +45,8 @@ public class OperationsApi extends RouteBuilder {
     @Override
     public void configure() {
         onException(NotAllowedException.class).handled(true).process(e -> refused(e, 403));
+        // another requester's id: nothing of its operation is disclosed
+        onException(IdTakenException.class).handled(true).process(e -> refused(e, 409));
         onException(InvalidRequestException.class).handled(true).process(e -> refused(e, 400));
         // the store cannot take it now: the client may try again; nothing was accepted
         onException(StoreException.class).handled(true).process(e -> {
@@ -127,8 +133,9 @@ public class OperationsApi extends RouteBuilder {
         if (bytes != null && bytes.length > OperationRequest.MAX_BODY_BYTES) {
             throw new InvalidRequestException(null, "request larger than 1 MiB");
         }
-        OperationRequest request = OperationRequest.fromJson(bytes == null ? null : new String(bytes, StandardCharsets.UTF_8))
-                .requestedBy(client(in));
+        OperationRequest sent = OperationRequest.fromJson(bytes == null ? null : new String(bytes, StandardCharsets.UTF_8));
+        OperationRequest.checkNotReserved(sent.id()); // the inbox's and the queue's ids
+        OperationRequest request = sent.requestedBy(client(in));
         ontap().checkAllowed(request);
         boolean fresh = runner().accept(request);
         e.setProperty("ontapNew", fresh);

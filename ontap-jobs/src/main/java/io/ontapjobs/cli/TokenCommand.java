@@ -30,6 +30,9 @@ public class TokenCommand implements Callable<Integer> {
         if (!ApiTokens.CLIENT.matcher(client).matches()) {
             throw new Main.UsageError("CLIENT: use 1-64 lower-case letters, digits or '-' (it becomes part of a configuration key)");
         }
+        if (io.ontapjobs.operation.OperationRequest.SOURCES.contains(client)) {
+            throw new Main.UsageError("CLIENT: '" + client + "' is the name of an entry point; choose another client name");
+        }
         java.util.Set<String> words = new java.util.LinkedHashSet<>();
         for (String r : roles) {
             String w = r.strip().toLowerCase(Locale.ROOT);

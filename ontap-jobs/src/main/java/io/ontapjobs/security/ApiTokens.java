@@ -86,6 +86,9 @@ public final class ApiTokens {
             if (!CLIENT.matcher(name).matches()) {
                 throw new IllegalArgumentException(prefix + "sha256: the client name must be 1-64 lower-case letters, digits or '-'");
             }
+            if (io.ontapjobs.operation.OperationRequest.SOURCES.contains(name)) { // it would own the entry point's ids
+                throw new IllegalArgumentException(prefix + "sha256: '" + name + "' is the name of an entry point; choose another client name");
+            }
             String hash = get.apply(prefix + "sha256").map(String::strip).orElseThrow(() ->
                     new IllegalArgumentException(prefix + "sha256: missing (java -jar ontap-jobs.jar token " + name + " prints it)"));
             if (!SHA256.matcher(hash.toLowerCase(Locale.ROOT)).matches()) {

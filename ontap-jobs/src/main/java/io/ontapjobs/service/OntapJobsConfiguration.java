@@ -530,7 +530,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     /**
      * Copies the example requests shipped in the jar into the inbox, so a newcomer sees the whole flow. Each run gives
      * their ids a fresh suffix (the start time, {@code create-vol1-20261123-071205}): an id seen before is never
-     * triggered again, so with the plain ids a second {@code serve --demo} would replay nothing.
+     * triggered again, so with the plain ids a second {@code serve --demo} would replay nothing. As inbox requests they
+     * run as {@code inbox.<id>}.
      */
     static void dropExamples(CamelContext context) {
         Path inbox = Path.of(context.getPropertiesComponent().resolveProperty("ontap.inbox.dir").orElse("inbox"));
@@ -550,7 +551,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
                     Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(request));
                 }
                 Files.move(tmp, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE); // never half a file in the inbox
-                LOG.info("Demo: dropped {} into {} (ids end in {})", name, inbox, suffix);
+                LOG.info("Demo: dropped {} into {} (ids inbox.<id>{})", name, inbox, suffix);
             }
         } catch (Exception e) {
             throw new IllegalStateException("cannot drop the example requests into " + inbox + ": " + e.getMessage(), e);

@@ -66,7 +66,7 @@ class BrokerQueuesTest {
     void requestFromTheQueueRunsAgainstTheClusterToItsOutcome() throws Exception {
         send("ontap.requests", "{\"id\":\"jms-vol1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"vol1\"}}");
 
-        Path outcome = tmp.resolve("outcomes/jms-vol1.json");
+        Path outcome = tmp.resolve("outcomes/queue.jms-vol1.json"); // the queue's ids start with "queue."
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(outcome));
         var json = new ObjectMapper().readTree(outcome.toFile());
         assertThat(json.at("/data/status").asText()).isEqualTo("succeeded");
@@ -76,10 +76,10 @@ class BrokerQueuesTest {
             connection.start();
             var session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
             // by id: another test's outcome may be queued too
-            jakarta.jms.Message m = session.createConsumer(session.createQueue("ontap.outcomes"), "ontap_outcome_id = 'jms-vol1'").receive(10_000);
+            jakarta.jms.Message m = session.createConsumer(session.createQueue("ontap.outcomes"), "ontap_outcome_id = 'queue.jms-vol1'").receive(10_000);
             assertThat(m).isInstanceOf(jakarta.jms.TextMessage.class);
-            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("jms-vol1");
-            assertThat(new ObjectMapper().readTree(((jakarta.jms.TextMessage) m).getText()).get("id").asText()).isEqualTo("jms-vol1");
+            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("queue.jms-vol1");
+            assertThat(new ObjectMapper().readTree(((jakarta.jms.TextMessage) m).getText()).get("id").asText()).isEqualTo("queue.jms-vol1");
         }
     }
 

@@ -61,7 +61,7 @@ class BrokerSecurityTest {
              Connection c = cf.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(String.format(VOLUME_REQUEST, id)));
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/" + id + ".json")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue." + id + ".json"))); // the queue's ids: "queue.<id>"
     }
 
     @Test
@@ -77,8 +77,8 @@ class BrokerSecurityTest {
         }
         // a request sent after it runs; by then the refused one would have been taken too, had it been queued
         runAsClient("after-stomp-anon");
-        assertThat(tmp.resolve("outcomes/stomp-anon.json")).doesNotExist();
-        assertThat(service.get("/api/v1/operations/stomp-anon").statusCode()).as("recorded?").isEqualTo(404);
+        assertThat(tmp.resolve("outcomes/queue.stomp-anon.json")).doesNotExist();
+        assertThat(service.get("/api/v1/operations/queue.stomp-anon").statusCode()).as("recorded?").isEqualTo(404);
     }
 
     @Test
@@ -98,7 +98,7 @@ class BrokerSecurityTest {
                     .getBytes(StandardCharsets.UTF_8));
             assertThat(frame(in)).startsWith("ERROR");
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/stomp-vol.json")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue.stomp-vol.json")));
     }
 
     @Test
@@ -132,7 +132,7 @@ class BrokerSecurityTest {
         try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory(tcp, USER, PASSWORD);
              Connection c = cf.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             c.start();
-            Message m = s.createConsumer(s.createQueue("ontap.outcomes"), "ontap_outcome_id = 'core-vol'").receive(15_000);
+            Message m = s.createConsumer(s.createQueue("ontap.outcomes"), "ontap_outcome_id = 'queue.core-vol'").receive(15_000);
             assertThat(m).isInstanceOf(TextMessage.class);
             JsonNode outcome = new ObjectMapper().readTree(((TextMessage) m).getText());
             assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");

@@ -66,9 +66,9 @@ class ExternalAmqpBrokerTest {
             Message m = s.createConsumer(s.createQueue("ontap.outcomes")).receive(20_000);
             assertThat(m).as("an outcome on the external broker").isInstanceOf(TextMessage.class);
             var outcome = new ObjectMapper().readTree(((TextMessage) m).getText());
-            assertThat(outcome.path("id").asText()).isEqualTo("amqp-vol1");
+            assertThat(outcome.path("id").asText()).isEqualTo("queue.amqp-vol1");
             assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");
-            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("amqp-vol1");
+            assertThat(m.getStringProperty(EmbeddedBroker.OUTCOME_ID_PROPERTY)).isEqualTo("queue.amqp-vol1");
         }
     }
 }

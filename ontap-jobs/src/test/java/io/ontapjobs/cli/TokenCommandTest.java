@@ -47,4 +47,19 @@ class TokenCommandTest {
         assertThat(role.code()).isEqualTo(2);
         assertThat(role.err().strip()).isEqualTo("ontap-jobs: --roles: 'admin' is not a role (use any of submit, control, read)");
     }
+
+    @Test
+    void aClientCannotBeNamedAfterAnEntryPointWhoseIdsItWouldOwn() {
+        for (String entryPoint : java.util.List.of("inbox", "queue")) {
+            Run r = token(entryPoint, "--roles", "submit");
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("ontap-jobs: CLIENT: '" + entryPoint + "' is the name of an entry point; choose another client name");
+            assertThat(r.out()).isEmpty();
+            String key = "ontap.api.tokens." + entryPoint + ".";
+            Map<String, String> config = Map.of(key + "sha256", ApiTokens.sha256Hex("t"), key + "roles", "submit");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ApiTokens.read(java.util.Set.of(entryPoint),
+                            k -> java.util.Optional.ofNullable(config.get(k))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(key + "sha256: '" + entryPoint + "' is the name");
+        }
+    }
 }

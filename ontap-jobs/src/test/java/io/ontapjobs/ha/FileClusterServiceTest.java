@@ -47,7 +47,7 @@ class FileClusterServiceTest extends InProcessReplicasTest {
         for (int i = 0; i < 6; i++) {
             String cluster = HaFixture.CLUSTERS.get(i % 2);
             queued.add(HaFixture.request("queue-" + i, cluster));
-            ids.add("queue-" + i);
+            ids.add("queue.queue-" + i); // the queue's ids start with "queue."
             perCluster.merge(cluster, 1, Integer::sum);
         }
         ha.enqueue(queued);
@@ -101,7 +101,7 @@ class FileClusterServiceTest extends InProcessReplicasTest {
         // the survivors answer for all of them, from the store
         for (String name : ha.names()) {
             RunningService r = ha.replicas.get(name);
-            for (String id : List.of("api-0", "api-1", "queue-0", "queue-1")) {
+            for (String id : List.of("api-0", "api-1", "queue.queue-0", "queue.queue-1")) {
                 assertThat(ha.json(r.get("/api/v1/operations/" + id).body()).path("status").asText()).isEqualTo("succeeded");
             }
         }

@@ -178,6 +178,7 @@ class HaProcessesIT {
         for (String cluster : CLUSTERS) {
             OntapSimulator sim = fx.simulators.get(cluster);
             Set<String> mine = clusterOf.entrySet().stream().filter(e -> e.getValue().equals(cluster)).map(Map.Entry::getKey)
+                    .map(id -> id.replaceFirst("^(inbox|queue)\\.", "")) // the volume is named after the id as sent
                     .collect(Collectors.toCollection(TreeSet::new));
             assertThat(sim.stats().triggers()).as("one trigger per operation on " + cluster).isEqualTo(mine.size());
             Map<String, Long> volumes = sim.records("/api/storage/volumes").stream()
@@ -242,9 +243,9 @@ class HaProcessesIT {
         List<String> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String[] c = next(null, 0);
-            ids.add(prefix + i);
+            ids.add("queue." + prefix + i); // the queue's ids start with "queue."
             requests.add(ReplicaProcesses.request(prefix + i, c[0], Integer.parseInt(c[1])));
-            clusterOf.put(prefix + i, c[0]);
+            clusterOf.put("queue." + prefix + i, c[0]);
         }
         fx.enqueue(requests);
         return ids;
@@ -253,8 +254,8 @@ class HaProcessesIT {
     private String inbox(String replica, String id) throws Exception {
         String[] c = next(null, 0);
         fx.drop(replica, id, ReplicaProcesses.request(id, c[0], Integer.parseInt(c[1])));
-        clusterOf.put(id, c[0]);
-        return id;
+        clusterOf.put("inbox." + id, c[0]); // the inbox's ids start with "inbox."
+        return "inbox." + id;
     }
 
     // ------------------------------------------------------------------ waiting and measuring

@@ -76,7 +76,7 @@ class InboxFilesSecurityTest {
         try (RunningService service = RunningService.in(tmp).property("ontap.simulator.scenarios", "").start()) {
             NotifyBuilder done = new NotifyBuilder(service.context()).fromRoute("inbox-to-outcome").whenDone(4).create();
             assertThat(done.matches(30, TimeUnit.SECONDS)).as("4 inbox files taken, none hanging").isTrue();
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(tmp.resolve("outcomes/ok.json")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(tmp.resolve("outcomes/inbox.ok.json")));
 
             Path rejected = inbox.resolve(".rejected");
             assertThat(Files.isSymbolicLink(rejected.resolve("x.json"))).as("the link itself moved").isTrue();
@@ -92,7 +92,7 @@ class InboxFilesSecurityTest {
                     .isEqualTo("larger than 1 MiB (2097152 bytes): refused unread");
             assertThat(rejected.resolve("big.json")).hasSize(big.length);
             assertThat(inbox.resolve(".done/ok.json")).exists();
-            assertThat(service.operation("ok").get("status").asText()).isEqualTo("succeeded");
+            assertThat(service.operation("inbox.ok").get("status").asText()).isEqualTo("succeeded");
 
             // the contents show up nowhere: no file the service wrote (its database included), no log line
             for (Path f : regularFiles(tmp)) {
@@ -134,8 +134,8 @@ class InboxFilesSecurityTest {
                 .start()) {
             NotifyBuilder done = new NotifyBuilder(service.context()).fromRoute("inbox-to-outcome").whenDone(2).create();
             assertThat(done.matches(30, TimeUnit.SECONDS)).isTrue();
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(outcomes.resolve("ok.json"))
-                    && Files.exists(tmp.resolve("feed/outcomes.jsonl")) && Files.exists(state.resolve("dead-letter/webhook-1/ok.json")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(outcomes.resolve("inbox.ok.json"))
+                    && Files.exists(tmp.resolve("feed/outcomes.jsonl")) && Files.exists(state.resolve("dead-letter/webhook-1/inbox.ok.json")));
 
             assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.INFO && e.getFormattedMessage().contains("tightened to 0700"))
                     .as("one line for the state directory found open").hasSize(1);
@@ -147,8 +147,8 @@ class InboxFilesSecurityTest {
             assertThat(journal).isNotEmpty().allSatisfy(f -> assertThat(mode(f)).as(f.toString()).isEqualTo("rw-------"));
             // what it hands out: ontap.files.mode (0640), in folders it made 0750
             Path rejected = inbox.resolve(".rejected");
-            for (Path f : List.of(outcomes.resolve("ok.json"), tmp.resolve("feed/outcomes.jsonl"), rejected.resolve("broken.json"),
-                    rejected.resolve("broken.json.reason.txt"), inbox.resolve(".done/ok.json"), state.resolve("dead-letter/webhook-1/ok.json"))) {
+            for (Path f : List.of(outcomes.resolve("inbox.ok.json"), tmp.resolve("feed/outcomes.jsonl"), rejected.resolve("broken.json"),
+                    rejected.resolve("broken.json.reason.txt"), inbox.resolve(".done/ok.json"), state.resolve("dead-letter/webhook-1/inbox.ok.json"))) {
                 assertThat(mode(f)).as(f.toString()).isEqualTo("rw-r-----");
             }
             for (Path d : List.of(outcomes, tmp.resolve("feed"), rejected, inbox.resolve(".done"), inbox.resolve(".failed"),

@@ -39,6 +39,8 @@ class HostileClientTest {
     static final String SUBMITTER = "Tok-submitter-1";
     static final String READER = "Tok-reader-2";
     static final String OPERATOR = "Tok-operator-3";
+    /** A second client with the submit role only. */
+    static final String RIVAL = "Tok-rival-4";
     static final String WEBHOOK_SECRET = "whsec_SG9zdGlsZVRlc3RXZWJob29rU2VjcmV0";
     @TempDir
     static Path tmp;
@@ -60,6 +62,8 @@ class HostileClientTest {
                 .property("ontap.api.tokens.reader.roles", "read")
                 .property("ontap.api.tokens.operator.sha256", ApiTokens.sha256Hex(OPERATOR))
                 .property("ontap.api.tokens.operator.roles", "control,read")
+                .property("ontap.api.tokens.rival.sha256", ApiTokens.sha256Hex(RIVAL))
+                .property("ontap.api.tokens.rival.roles", "submit")
                 .property("ontap.outcomes.webhook.url", "http://127.0.0.1:9/hook")
                 .property("ontap.outcomes.webhook.secret", WEBHOOK_SECRET)
                 .start();
@@ -109,7 +113,7 @@ class HostileClientTest {
     }
 
     static String secrets() {
-        return "netapp1!|" + WEBHOOK_SECRET + "|" + SUBMITTER + "|" + READER + "|" + OPERATOR;
+        return "netapp1!|" + WEBHOOK_SECRET + "|" + SUBMITTER + "|" + READER + "|" + OPERATOR + "|" + RIVAL;
     }
 
     static void assertNoSecret(HttpResponse<String> r) {
@@ -174,8 +178,9 @@ class HostileClientTest {
         assertThat(badId.getException().getMessage()).startsWith("id: not allowed").doesNotContain("netapp1!");
         assertThat(badJob.getException()).hasMessageStartingWith("OntapJobUuid: not a job UUID");
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/q-placeholder.json"))
-                && Files.exists(tmp.resolve("outcomes/--ontap.clusters.default.password--.json")));
+        // the queue's and the inbox's ids carry their source's prefix
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue.q-placeholder.json"))
+                && Files.exists(tmp.resolve("outcomes/inbox.--ontap.clusters.default.password--.json")));
         HttpResponse<String> volumes = HTTP.send(HttpRequest.newBuilder(URI.create(simulator + "/api/storage/volumes?fields=name"))
                 .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:netapp1!".getBytes(StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -254,7 +259,7 @@ class HostileClientTest {
         try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(account.replace("{", "{\"id\":\"evil-q\",")));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", api + "/evil-q", READER, null).statusCode() == 404
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", api + "/queue.evil-q", READER, null).statusCode() == 404
                 && service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100) != null);
         assertThat(triggers()).isEqualTo(before + 1);
     }
@@ -462,5 +467,116 @@ class HostileClientTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/key.json.reason.txt")));
         assertThat(Files.readString(tmp.resolve("inbox/.rejected/key.json.reason.txt"))).doesNotContain("BEGIN").doesNotContain("MIIE")
                 .startsWith("not valid JSON (at line 1");
+    }
+    /** The names of the volumes the cluster (the simulator) has: what reached it. */
+    static String volumeNames() throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(simulator + "/api/storage/volumes?fields=name"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:netapp1!".getBytes(StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Until the operation has been sent and answered (its trigger counted). */
+    static void awaitTriggered(String id) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !JSON.readTree(send("GET", api + "/" + id, READER, null).body())
+                .path("status").asText().matches("accepted|triggering"));
+    }
+
+    static String volumeRequest(String id, String name) {
+        return "{" + (id == null ? "" : "\"id\":\"" + id + "\",") + "\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
+                + "\"body\":{\"name\":\"" + name + "\"}}";
+    }
+
+    @Test
+    void anotherClientsIdIsRefused409DisclosingNothingAndReachingNothing() throws Exception {
+        HttpResponse<String> created = send("POST", api, SUBMITTER, volumeRequest("owned-1", "owned_vol"));
+        assertThat(created.statusCode()).isEqualTo(202);
+        awaitTriggered("owned-1");
+        long before = triggers();
+
+        HttpResponse<String> taken = send("POST", api, RIVAL, volumeRequest("owned-1", "rival_vol"));
+
+        assertThat(taken.statusCode()).as(taken.body()).isEqualTo(409);
+        JsonNode error = JSON.readTree(taken.body());
+        assertThat(error.at("/error/field").asText()).isEqualTo("id");
+        assertThat(error.at("/error/message").asText()).isEqualTo("id: an operation with this id exists for another requester; choose another id");
+        assertThat(error.fieldNames()).toIterable().containsExactly("error");
+        assertThat(taken.body()).doesNotContain("submitter").doesNotContain("owned_vol").doesNotContain("/api/storage")
+                .doesNotContain("jobs").doesNotContain("requested_by").doesNotContain("status");
+        assertThat(taken.headers().firstValue("Location")).isEmpty();
+        // nor by reading: the rival has no read role
+        assertThat(send("GET", api + "/owned-1", RIVAL, null).statusCode()).isEqualTo(403);
+        assertThat(send("GET", api, RIVAL, null).statusCode()).isEqualTo(403);
+        // its owner re-POSTing gets its operation, as before (never triggered twice)
+        HttpResponse<String> again = send("POST", api, SUBMITTER, volumeRequest("owned-1", "owned_vol"));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).at("/operation/id").asText()).isEqualTo("owned-1");
+        // the operation is untouched, and nothing of the rival's reached the cluster
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("outcomes/owned-1.json")));
+        assertThat(JSON.readTree(tmp.resolve("outcomes/owned-1.json").toFile()).at("/data/requested_by").asText()).isEqualTo("submitter");
+        assertThat(triggers()).isEqualTo(before);
+        assertThat(volumeNames()).contains("owned_vol").doesNotContain("rival_vol");
+    }
+
+    @Test
+    void aSquattingClientCannotBlockAnInboxFileNorAQueueMessage() throws Exception {
+        // the entry points' own ids are refused to API clients, in any case
+        for (String reserved : List.of("inbox.squat", "queue.squat", "INBOX.squat", "Queue.squat")) {
+            HttpResponse<String> r = send("POST", api, RIVAL, volumeRequest(reserved, "decoy_reserved"));
+            assertThat(r.statusCode()).as(reserved + ": " + r.body()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).at("/error/field").asText()).isEqualTo("id");
+        }
+        // the bare ids a file and a message will use, taken first with a decoy
+        assertThat(send("POST", api, RIVAL, volumeRequest("squat", "decoy_inbox")).statusCode()).isEqualTo(202);
+        assertThat(send("POST", api, RIVAL, volumeRequest("qsquat", "decoy_queue")).statusCode()).isEqualTo(202);
+        awaitTriggered("squat");
+        awaitTriggered("qsquat");
+        long before = triggers();
+
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/.squat.tmp"), volumeRequest(null, "inbox_real"));
+        Files.move(tmp.resolve("inbox/.squat.tmp"), tmp.resolve("inbox/squat.json"));
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(volumeRequest("qsquat", "queue_real")));
+        }
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/inbox.squat.json"))
+                && Files.exists(tmp.resolve("outcomes/queue.qsquat.json")));
+        JsonNode fromFile = JSON.readTree(tmp.resolve("outcomes/inbox.squat.json").toFile());
+        JsonNode fromQueue = JSON.readTree(tmp.resolve("outcomes/queue.qsquat.json").toFile());
+        assertThat(fromFile.at("/data/status").asText()).isEqualTo("succeeded");
+        assertThat(fromFile.at("/data/requested_by").asText()).isEqualTo("inbox");
+        assertThat(fromQueue.at("/data/status").asText()).isEqualTo("succeeded");
+        assertThat(fromQueue.at("/data/requested_by").asText()).isEqualTo("queue");
+        assertThat(triggers()).as("both reached the cluster").isEqualTo(before + 2);
+        assertThat(volumeNames()).contains("inbox_real").contains("queue_real").doesNotContain("decoy_reserved");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.done/squat.json")));
+    }
+
+    @Test
+    void anIdTakenInTheInboxsOrTheQueuesNamespaceIsRejectedThereWithItsReason() throws Exception {
+        // only the operator's routes can still take such an id: then the file and the message are refused, not "done"
+        var template = service.context().createProducerTemplate();
+        for (String id : List.of("inbox.route-held", "queue.route-held")) {
+            var run = template.send("ontap:default", e -> e.getIn().setBody(volumeRequest(id, "route_held")));
+            assertThat(run.getException()).isNull();
+        }
+        long before = triggers();
+
+        Files.createDirectories(tmp.resolve("inbox"));
+        Files.writeString(tmp.resolve("inbox/route-held.json"), volumeRequest(null, "inbox_blocked"));
+        try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
+            s.createProducer(s.createQueue("ontap.requests")).send(s.createTextMessage(volumeRequest("route-held", "queue_blocked")));
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("inbox/.rejected/route-held.json.reason.txt")));
+        assertThat(Files.readString(tmp.resolve("inbox/.rejected/route-held.json.reason.txt")))
+                .startsWith("id: an operation with this id exists for another requester");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var m = service.context().createConsumerTemplate().receive("jms:queue:ontap.requests.rejected", 100);
+            return m != null && m.getMessage().getBody(String.class).contains("queue_blocked")
+                    && m.getMessage().getHeader("OntapRejectReason", String.class).startsWith("id: an operation with this id exists");
+        });
+        assertThat(triggers()).isEqualTo(before);
+        assertThat(volumeNames()).doesNotContain("inbox_blocked").doesNotContain("queue_blocked");
     }
 }

@@ -33,14 +33,14 @@ class ServeTest {
             assertThat(done.matches(30, TimeUnit.SECONDS)).as("4 request files processed").isTrue();
             org.awaitility.Awaitility.await().until(() -> Files.exists(outcomes) && Files.list(outcomes).count() == 3);
 
-            // each run gives the examples' ids a fresh suffix: -<date>-<time>
+            // each run gives the examples' ids a fresh suffix: -<date>-<time>; the inbox's ids start with "inbox."
             try (Stream<Path> files = Files.list(outcomes)) {
                 assertThat(files.map(p -> p.getFileName().toString().replaceAll("-\\d{8}-\\d{6}\\.json$", ".json")).sorted())
-                        .containsExactly("create-vol1.json", "snapmirror-update-dr.json", "snapshot-vol1-nightly.json");
+                        .containsExactly("inbox.create-vol1.json", "inbox.snapmirror-update-dr.json", "inbox.snapshot-vol1-nightly.json");
             }
             Path created;
             try (Stream<Path> files = Files.list(outcomes)) {
-                created = files.filter(p -> p.getFileName().toString().startsWith("create-vol1-")).findFirst().orElseThrow();
+                created = files.filter(p -> p.getFileName().toString().startsWith("inbox.create-vol1-")).findFirst().orElseThrow();
             }
             var outcome = new ObjectMapper().readTree(created.toFile());
             assertThat(outcome.at("/data/status").asText()).isEqualTo("succeeded");

@@ -73,9 +73,9 @@ class ServiceRouteMainTest {
         Files.move(ROOT.resolve("inbox/.req.tmp"), ROOT.resolve("inbox/req.json"));
 
         assertThat(done.matches(20, TimeUnit.SECONDS)).isTrue();
-        org.awaitility.Awaitility.await().until(() -> Files.exists(ROOT.resolve("outcomes/vol-x.json"))); // from the outbox
+        org.awaitility.Awaitility.await().until(() -> Files.exists(ROOT.resolve("outcomes/inbox.vol-x.json"))); // from the outbox; the inbox's ids start with "inbox."
 
-        var outcome = new ObjectMapper().readTree(ROOT.resolve("outcomes/vol-x.json").toFile());
+        var outcome = new ObjectMapper().readTree(ROOT.resolve("outcomes/inbox.vol-x.json").toFile());
         assertThat(outcome.get("type").asText()).isEqualTo("ontap.operation.failed");
         assertThat(outcome.at("/data/job/code").asLong()).isEqualTo(917927);
         assertThat(SIM.stats().triggers()).isEqualTo(1);
