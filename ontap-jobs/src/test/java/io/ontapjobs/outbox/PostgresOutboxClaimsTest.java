@@ -85,7 +85,7 @@ class PostgresOutboxClaimsTest {
         CompletableFuture<Void> b = CompletableFuture.runAsync(() -> second.deliverDue("webhook-1"));
         CompletableFuture.allOf(a, b).get();
 
-        assertThat(one.pending("webhook-1")).isZero();
+        assertThat(one.outbox().pending("webhook-1")).isZero();
         assertThat(received).hasSize(OUTCOMES);
         assertThat(received.values()).as("each outcome once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(byReplica.keySet()).as("both replicas delivered").containsExactlyInAnyOrder("/one", "/two");
