@@ -66,8 +66,10 @@ public class Outbox {
         if (pause.failures > 0 && System.nanoTime() - pause.untilNanos < 0) {
             return;
         }
-        // one at a time, each claimed while it is delivered: replicas sharing the store never send the same one
-        while (queue.claimNext(sinkName, Instant.now(), claim -> deliver(sink, claim, pause))) {
+        // one at a time, each claimed while it is delivered (a lease, no lock or connection held while the sink is
+        // called): replicas sharing the store never send the same one at the same time
+        Duration lease = max(OutboxQueue.DEFAULT_LEASE, sink.longestSend().multipliedBy(2));
+        while (queue.claimNext(sinkName, Instant.now(), lease, claim -> deliver(sink, claim, pause))) {
             // the next one
         }
     }
@@ -99,6 +101,10 @@ public class Outbox {
             }
         }
         return true;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** A sink's failures in a row and when to try it again; only that sink's delivery thread touches it. */

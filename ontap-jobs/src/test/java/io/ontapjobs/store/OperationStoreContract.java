@@ -75,7 +75,7 @@ abstract class OperationStoreContract {
     }
 
     /** Claims the next delivery to {@code sink} due at {@code now}, as the outbox does, and acts on it; null when none. */
-    private Delivery claim(String sink, Instant now, java.util.function.Consumer<OutboxQueue.Claim> act) {
+    Delivery claim(String sink, Instant now, java.util.function.Consumer<OutboxQueue.Claim> act) {
         Delivery[] claimed = new Delivery[1];
         store.outbox().claimNext(sink, now, c -> {
             claimed[0] = c.delivery();
@@ -111,6 +111,27 @@ abstract class OperationStoreContract {
         assertThat(store.outbox().deliveryResult("op-2", "webhook-1")).contains("refused");
         assertThat(store.outbox().pending("webhook-1")).isZero();
         assertThat(claim("webhook-1", later.plusSeconds(2), c -> { })).isNull();
+    }
+
+    @Test
+    void aClaimHoldsNoConnectionWhileTheSinkIsCalledAndOneLeftWithoutAResultIsDueAgainAtOnce() throws Exception {
+        store.insert("op-9", "c1", "{}", Instant.now());
+        store.end("op-9", "succeeded", OUTCOME, List.of("webhook-1"));
+        long[] during = {-1, -1};
+
+        Delivery sent = claim("webhook-1", Instant.now().plusSeconds(1), c -> {
+            during[0] = store.activeConnections();
+            during[1] = uncheckedCount("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL AND claimed_until IS NOT NULL");
+        });
+
+        assertThat(sent.outcomeId()).isEqualTo("op-9");
+        assertThat(during[0]).as("connections of the store held while the sink is called").isZero();
+        assertThat(during[1]).as("the claim, recorded meanwhile").isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL")).as("released").isZero();
+        Delivery again = claim("webhook-1", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered);
+        assertThat(again.attempts()).as("nothing recorded by the first claim").isZero();
+        assertThat(store.outbox().deliveryResult("op-9", "webhook-1")).contains("delivered");
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL")).isZero();
     }
 
     @Test
@@ -229,7 +250,7 @@ abstract class OperationStoreContract {
         store.triggering("op-5", 1);
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(6).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(7).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
@@ -259,6 +280,14 @@ abstract class OperationStoreContract {
             }
         }
         return rows;
+    }
+
+    long uncheckedCount(String sql) {
+        try {
+            return count(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     long count(String sql) throws SQLException {
