@@ -32,10 +32,8 @@ import java.util.Optional;
 public final class OperationStore implements AutoCloseable {
     /** The embedded database's base name: {@code <dir>/ontap-jobs.mv.db} (and H2's trace or lock files beside it). */
     public static final String EMBEDDED_NAME = "ontap-jobs";
-    /** The stored words of the states before an outcome. */
-    private static final List<String> UNFINISHED = OperationState.IN_FLIGHT.stream().map(OperationState::word).toList();
-    /** {@link #UNFINISHED} as an SQL list of literals: constants of the code, never input. */
-    private static final String IN_FLIGHT_WORDS = String.join(", ", UNFINISHED.stream().map(w -> "'" + w + "'").toList());
+    /** The stored words of the states before an outcome as an SQL list of literals: constants of the code, never input. */
+    private static final String IN_FLIGHT_WORDS = String.join(", ", OperationState.IN_FLIGHT.stream().map(s -> "'" + s.word() + "'").toList());
 
     private final Database db;
     private final OwnershipEpochs epochs;
@@ -221,22 +219,22 @@ public final class OperationStore implements AutoCloseable {
      * @return false when nothing was written (unknown, ended, or a refusal after an accepted cancel)
      */
     public boolean cancelRequest(String id, OperationRepository.CancelStep step) {
-        String requested = CancelStep.REQUESTED.name().toLowerCase(Locale.ROOT);
         String sql = switch (step) {
-            case REQUESTED, ACCEPTED -> "UPDATE operation SET cancel_request = ? WHERE id = ?"
-                    + (step == CancelStep.REQUESTED ? " AND cancel_request IS NULL" : "");
+            case REQUESTED -> "UPDATE operation SET cancel_request = ? WHERE id = ? AND cancel_request IS NULL";
+            case ACCEPTED -> "UPDATE operation SET cancel_request = ? WHERE id = ?";
             case REFUSED -> "UPDATE operation SET cancel_request = NULL WHERE id = ? AND cancel_request = ?";
-        } + " AND status IN (" + Database.placeholders(UNFINISHED.size()) + ")";
-        List<Object> args = new ArrayList<>(switch (step) {
-            case REQUESTED, ACCEPTED -> List.of(step.name().toLowerCase(Locale.ROOT), id);
-            case REFUSED -> List.of(id, requested);
-        });
-        args.addAll(UNFINISHED);
+        } + " AND status IN (" + IN_FLIGHT_WORDS + ")";
+        Object[] args = step == CancelStep.REFUSED ? new Object[] {id, stored(CancelStep.REQUESTED)} : new Object[] {stored(step), id};
         try {
-            return db.update(sql, args.toArray()) == 1;
+            return db.update(sql, args) == 1;
         } catch (StoreException e) {
             throw new StoreException("cannot record the cancel of operation " + id, e.getCause() instanceof SQLException q ? q : e);
         }
+    }
+
+    /** A cancel's stored word: requested or accepted. */
+    private static String stored(CancelStep step) {
+        return step.name().toLowerCase(Locale.ROOT);
     }
 
     public Optional<StoredOperation> find(String id) {
@@ -271,7 +269,7 @@ public final class OperationStore implements AutoCloseable {
         for (int from = 0; from < all.size(); from += 100) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + 100));
             String sql = "SELECT id, outcome FROM operation WHERE outcome IS NOT NULL AND id IN ("
-                    + String.join(", ", chunk.stream().map(x -> "?").toList()) + ")";
+                    + Database.placeholders(chunk.size()) + ")";
             try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
                 for (int i = 0; i < chunk.size(); i++) {
                     s.setString(i + 1, chunk.get(i));
