@@ -245,7 +245,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
 
     private void claim(String cluster) {
         try {
-            long epoch = store.claim(cluster, fencing);
+            long epoch = store.epochs().claim(cluster, fencing);
             confirmed.put(cluster, System.nanoTime());
             claimed.add(cluster);
             int taken = runner().takeUp(cluster);
@@ -312,7 +312,7 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private boolean superseded(String cluster) {
         Long epoch = fencing.epoch(cluster);
         try {
-            boolean newer = epoch != null && store.owner(cluster).map(o -> o.epoch() != epoch || !o.replica().equals(settings.replica()))
+            boolean newer = epoch != null && store.epochs().owner(cluster).map(o -> o.epoch() != epoch || !o.replica().equals(settings.replica()))
                     .orElse(false);
             if (!newer) {
                 confirmed.put(cluster, System.nanoTime());

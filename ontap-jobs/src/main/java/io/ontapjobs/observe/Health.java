@@ -65,7 +65,7 @@ public final class Health {
             @Override
             protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
                 for (String sink : sinks) {
-                    long pending = store.pending(sink);
+                    long pending = store.outbox().pending(sink);
                     builder.detail("pending." + sink, pending);
                     if (pending > maxPending) {
                         builder.message(pending + " outcomes waiting for " + sink + " (more than " + maxPending + ")").down();

@@ -4,6 +4,7 @@ import io.ontapjobs.files.FileModes;
 import io.ontapjobs.metrics.OntapMetrics;
 import io.ontapjobs.policy.Backoff;
 import io.ontapjobs.store.OperationStore;
+import io.ontapjobs.store.OutboxQueue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ public class Outbox {
     /** Deliveries that failed in a row: 1 s doubling up to 5 min, no jitter. */
     private static final Backoff RETRY_BACKOFF = new Backoff(Duration.ofSeconds(1), 2, Duration.ofMinutes(5), 0);
 
-    private final OperationStore store;
+    private final OutboxQueue queue;
     private final Map<String, Sink> sinks;
     private final Duration maxAge;
     private final Path deadLetters;
@@ -48,7 +49,7 @@ public class Outbox {
     public Outbox(OperationStore store, Map<String, Sink> sinks, Duration maxAge, Path deadLetters, OntapMetrics metrics, String fileMode) {
         this.fileMode = FileModes.check(fileMode);
         this.metrics = metrics;
-        this.store = store;
+        this.queue = store.outbox();
         this.sinks = Map.copyOf(sinks);
         this.maxAge = maxAge;
         this.deadLetters = deadLetters;
@@ -65,15 +66,17 @@ public class Outbox {
         if (pause.failures > 0 && System.nanoTime() - pause.untilNanos < 0) {
             return;
         }
-        // one at a time, each claimed while it is delivered: replicas sharing the store never send the same one
-        while (store.claimNext(sinkName, Instant.now(), claim -> deliver(sink, claim, pause))) {
+        // one at a time, each claimed while it is delivered (a lease, no lock or connection held while the sink is
+        // called): replicas sharing the store never send the same one at the same time
+        Duration lease = max(OutboxQueue.DEFAULT_LEASE, sink.longestSend().multipliedBy(2));
+        while (queue.claimNext(sinkName, Instant.now(), lease, claim -> deliver(sink, claim, pause))) {
             // the next one
         }
     }
 
     /** @return whether to go on with the next delivery (false: the sink is paused, or this one must wait) */
-    private boolean deliver(Sink sink, OperationStore.Claim claim, Pause pause) {
-        OperationStore.Delivery d = claim.delivery();
+    private boolean deliver(Sink sink, OutboxQueue.Claim claim, Pause pause) {
+        OutboxQueue.Delivery d = claim.delivery();
         Sink.Result r;
         try {
             r = sink.deliver(d.outcomeId(), d.outcome());
@@ -100,6 +103,10 @@ public class Outbox {
         return true;
     }
 
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     /** A sink's failures in a row and when to try it again; only that sink's delivery thread touches it. */
     private static final class Pause {
         volatile int failures;
@@ -112,8 +119,8 @@ public class Outbox {
         return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
     }
 
-    private void retry(OperationStore.Claim claim, Sink.Result r) {
-        OperationStore.Delivery d = claim.delivery();
+    private void retry(OutboxQueue.Claim claim, Sink.Result r) {
+        OutboxQueue.Delivery d = claim.delivery();
         metrics.deliveryFailed(d.sink());
         if (Duration.between(d.queuedAt(), Instant.now()).compareTo(maxAge) > 0) {
             deadLetter(claim, r.reason());
@@ -125,8 +132,8 @@ public class Outbox {
         claim.failed(Instant.now().plusMillis(backoff), String.valueOf(r.reason()));
     }
 
-    private void deadLetter(OperationStore.Claim claim, String reason) {
-        OperationStore.Delivery d = claim.delivery();
+    private void deadLetter(OutboxQueue.Claim claim, String reason) {
+        OutboxQueue.Delivery d = claim.delivery();
         Path dir = deadLetters.resolve(d.sink().replaceAll("[^A-Za-z0-9._-]", "_"));
         try {
             FileModes.createDirectories(dir);

@@ -25,4 +25,12 @@ public interface Sink {
      * @param outcome the CloudEvents JSON
      */
     Result deliver(String id, String outcome);
+
+    /**
+     * The longest one delivery can take, as its timeouts bound it: the outbox claims each delivery for twice that,
+     * and at least {@code OutboxQueue.DEFAULT_LEASE}, so that no other replica sends it meanwhile.
+     */
+    default Duration longestSend() {
+        return Duration.ofSeconds(10);
+    }
 }

@@ -22,6 +22,7 @@ public class WebhookSink implements Sink {
     private final String endpoint;
     private final byte[] key;
     private final Clock clock;
+    private final Duration timeout;
 
     /** @param secret {@code whsec_<base64>}, or null to send unsigned */
     public WebhookSink(ProducerTemplate template, String url, String secret, Duration timeout, Clock clock) {
@@ -34,6 +35,13 @@ public class WebhookSink implements Sink {
                 + "&responseTimeout=" + timeout.toMillis() + "&httpClientConfigurer=#ontapHttpClientConfigurer";
         this.key = secret == null ? null : decodeSecret(secret);
         this.clock = clock;
+        this.timeout = timeout;
+    }
+
+    /** The connect timeout, then the response timeout. */
+    @Override
+    public Duration longestSend() {
+        return timeout.multipliedBy(2);
     }
 
     static byte[] decodeSecret(String secret) {

@@ -68,7 +68,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
             OntapMetrics metrics = OntapMetrics.lookup(context); // Camel binds its MeterRegistry while it starts
             Outbox outbox = new Outbox(store, sinks, settings.maxAge(), settings.deadLetters(), metrics, settings.fileMode());
             for (String sink : sinks.keySet()) {
-                metrics.gauge("ontap.deliveries.pending", "Outcome deliveries not yet acknowledged", "sink", sink, () -> store.pending(sink));
+                metrics.gauge("ontap.deliveries.pending", "Outcome deliveries not yet acknowledged", "sink", sink, () -> store.outbox().pending(sink));
             }
             boolean replicas = context.getRegistry().lookupByName("ontapClusterOwnership") != null;
             Health.register(context, ontap, store, sinks.keySet(), settings.maxPending(), !replicas);

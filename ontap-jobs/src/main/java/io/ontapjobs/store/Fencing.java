@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The ownership epochs one replica holds, per ONTAP cluster: {@link OperationStore#claim} adds one, and every step the
+ * The ownership epochs one replica holds, per ONTAP cluster: {@link OwnershipEpochs#claim} adds one, and every step the
  * replica records for an operation of that cluster is checked against the epoch the database holds now. A replica
  * holds nothing until it claims: without an epoch for a cluster it records no step of that cluster's operations.
  */

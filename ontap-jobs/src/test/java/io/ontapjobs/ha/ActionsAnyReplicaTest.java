@@ -66,8 +66,8 @@ class ActionsAnyReplicaTest extends InProcessReplicasTest {
             assertThat(view.path("status").asText()).isEqualTo("cancelled");
             assertThat(view.path("reason").asText()).isEqualTo("cancelled on request");
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.pending("webhook-1") == 0 && ha.store.pending("jms") == 0
-                && ha.store.pending("file") == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.outbox().pending("webhook-1") == 0 && ha.store.outbox().pending("jms") == 0
+                && ha.store.outbox().pending("file") == 0);
         assertThat(ha.webhooks.get(id).get()).as("the outcome once to the webhook").isEqualTo(1);
         assertThat(ha.drainOutcomesQueue()).as("the outcome once on the queue").isEqualTo(Map.of(id, 1));
         assertThat(ha.outcomeFiles()).as("one outcome file, by one replica").isEqualTo(Map.of(id, 1));

@@ -87,8 +87,8 @@ class FileClusterServiceTest extends InProcessReplicasTest {
         assertThat(ha.first.stats().triggers()).as("one trigger per operation on default").isEqualTo(perCluster.get("default").longValue());
         assertThat(ha.second.stats().triggers()).as("one trigger per operation on second").isEqualTo(perCluster.get("second").longValue());
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.pending("webhook-1") == 0 && ha.store.pending("jms") == 0
-                && ha.store.pending("file") == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.outbox().pending("webhook-1") == 0 && ha.store.outbox().pending("jms") == 0
+                && ha.store.outbox().pending("file") == 0);
         assertThat(ha.webhooks.keySet()).isEqualTo(ids);
         assertThat(ha.webhooks.values()).as("each outcome once to the webhook").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         Map<String, Integer> queue = ha.drainOutcomesQueue();

@@ -139,7 +139,7 @@ final class HaFixture implements AutoCloseable {
         await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> CLUSTERS.stream().allMatch(c -> owners(c).size() == 1));
         for (String cluster : CLUSTERS) {
             String owner = owners(cluster).get(0);
-            assertThat(store.owner(cluster).orElseThrow().replica()).as("the store's owner of " + cluster).isEqualTo(owner);
+            assertThat(store.epochs().owner(cluster).orElseThrow().replica()).as("the store's owner of " + cluster).isEqualTo(owner);
             owners.put(cluster, owner);
         }
         return owners;

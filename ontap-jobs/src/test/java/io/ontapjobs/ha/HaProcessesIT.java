@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ontapjobs.simulator.OntapSimulator;
-import io.ontapjobs.store.OperationStore;
+import io.ontapjobs.store.OwnershipEpochs;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,9 +127,9 @@ class HaProcessesIT {
         awaitStatus(load, Set.of("running", "succeeded"), Duration.ofSeconds(60));
 
         // SIGKILL of the owner of default, with jobs running; its clusters (one or both) go to others
-        OperationStore.Owner killedOwner = fx.owner("default").orElseThrow();
+        OwnershipEpochs.Owner killedOwner = fx.owner("default").orElseThrow();
         String killed = killedOwner.replica();
-        Map<String, OperationStore.Owner> killedOwns = ownedBy(killed);
+        Map<String, OwnershipEpochs.Owner> killedOwns = ownedBy(killed);
         LOG.info("Before SIGKILL: {} of {} operations running; owners {}", count(fx.statuses(clusterOf.keySet()), "running"),
                 clusterOf.size(), owners());
         Instant killedAt = fx.kill(killed);
@@ -139,7 +139,7 @@ class HaProcessesIT {
 
         // SIGSTOP of the owner of second (alive) past its lease, then SIGCONT: it finds itself fenced out
         String paused = fx.owner("second").orElseThrow().replica();
-        Map<String, OperationStore.Owner> pausedOwns = ownedBy(paused);
+        Map<String, OwnershipEpochs.Owner> pausedOwns = ownedBy(paused);
         Instant stoppedAt = fx.signal(paused, "STOP");
         Map<String, Duration> stopTakeovers = awaitTakeovers(pausedOwns, stoppedAt);
         LOG.info("SIGSTOP of {}: {} taken over {}; owners now {}", paused, pausedOwns.keySet(), millis(stopTakeovers), owners());
@@ -189,7 +189,7 @@ class HaProcessesIT {
         }
 
         // each outcome once in each sink
-        await().atMost(Duration.ofSeconds(60)).until(() -> SINKS.stream().allMatch(s -> fx.store.pending(s) == 0));
+        await().atMost(Duration.ofSeconds(60)).until(() -> SINKS.stream().allMatch(s -> fx.store.outbox().pending(s) == 0));
         Set<String> ids = clusterOf.keySet();
         onceEach("webhook", fx.webhooks.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get())), ids);
         onceEach("outcomes queue", fx.drainOutcomesQueue(), ids);
@@ -271,8 +271,8 @@ class HaProcessesIT {
     }
 
     /** The clusters {@code replica} owns now, with their owner records. */
-    private Map<String, OperationStore.Owner> ownedBy(String replica) {
-        Map<String, OperationStore.Owner> owned = new TreeMap<>();
+    private Map<String, OwnershipEpochs.Owner> ownedBy(String replica) {
+        Map<String, OwnershipEpochs.Owner> owned = new TreeMap<>();
         for (String cluster : CLUSTERS) {
             fx.owner(cluster).filter(o -> o.replica().equals(replica)).ifPresent(o -> owned.put(cluster, o));
         }
@@ -288,9 +288,9 @@ class HaProcessesIT {
     }
 
     /** Waits for another replica's claim of each cluster: the time from {@code from} to that claim, by cluster. */
-    private Map<String, Duration> awaitTakeovers(Map<String, OperationStore.Owner> owned, Instant from) {
+    private Map<String, Duration> awaitTakeovers(Map<String, OwnershipEpochs.Owner> owned, Instant from) {
         Map<String, Duration> takeovers = new TreeMap<>();
-        for (OperationStore.Owner old : owned.values()) {
+        for (OwnershipEpochs.Owner old : owned.values()) {
             await().atMost(LEASE.plusSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> fx.owner(old.cluster())
                     .map(o -> o.epoch() > old.epoch() && !o.replica().equals(old.replica())).orElse(false));
             takeovers.put(old.cluster(), Duration.between(from, fx.owner(old.cluster()).orElseThrow().since()));

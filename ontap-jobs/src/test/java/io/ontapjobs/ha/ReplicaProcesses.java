@@ -9,6 +9,7 @@ import io.ontapjobs.simulator.JobPoll;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
 import io.ontapjobs.store.OperationStore;
+import io.ontapjobs.store.OwnershipEpochs;
 import io.ontapjobs.store.PostgresServer;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;
@@ -336,7 +337,7 @@ final class ReplicaProcesses implements AutoCloseable {
     private void sampleOwners() {
         try {
             for (String cluster : CLUSTERS) {
-                store.owner(cluster).ifPresent(o -> {
+                store.epochs().owner(cluster).ifPresent(o -> {
                     List<PollWindows.Claim> seen = claims.computeIfAbsent(cluster, k -> new CopyOnWriteArrayList<>());
                     if (seen.isEmpty() || seen.get(seen.size() - 1).epoch() != o.epoch()) {
                         seen.add(new PollWindows.Claim(o.replica(), o.epoch(), o.since()));
@@ -358,8 +359,8 @@ final class ReplicaProcesses implements AutoCloseable {
     }
 
     /** The current owner of {@code cluster} as the database records it. */
-    Optional<OperationStore.Owner> owner(String cluster) {
-        return store.owner(cluster);
+    Optional<OwnershipEpochs.Owner> owner(String cluster) {
+        return store.epochs().owner(cluster);
     }
 
     /** Every poll of the cluster's jobs endpoint, each with the replica its User-Agent names ("?" for none). */

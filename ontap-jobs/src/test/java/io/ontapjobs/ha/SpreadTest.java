@@ -98,7 +98,7 @@ class SpreadTest {
         awaitOwners("r1", "r1", Duration.ofSeconds(30));
         Map<String, Long> epochs = new HashMap<>();
         for (String cluster : HaFixture.CLUSTERS) {
-            epochs.put(cluster, ha.store.owner(cluster).orElseThrow().epoch());
+            epochs.put(cluster, ha.store.epochs().owner(cluster).orElseThrow().epoch());
         }
         Set<String> ids = new TreeSet<>();
         Map<String, Integer> perCluster = new HashMap<>();
@@ -120,7 +120,7 @@ class SpreadTest {
         Duration spreading = Duration.ofNanos(System.nanoTime() - t0);
         String given = HaFixture.CLUSTERS.stream().filter(c -> ha.owners(c).equals(List.of("r2"))).findFirst().orElseThrow();
         LOG.info("Spread after {} ms: r2 took cluster {} over ({} requests sent meanwhile)", spreading.toMillis(), given, n[0]);
-        assertThat(ha.store.owner(given).orElseThrow().epoch()).as("taken over with a new epoch").isGreaterThan(epochs.get(given));
+        assertThat(ha.store.epochs().owner(given).orElseThrow().epoch()).as("taken over with a new epoch").isGreaterThan(epochs.get(given));
         for (int i = 0; i < 4; i++) {
             submit(both.get(i % 2), "after-" + i, HaFixture.CLUSTERS.get(i % 2), ids, perCluster);
         }
@@ -132,7 +132,7 @@ class SpreadTest {
         assertThat(ha.statuses(ids)).as("every operation succeeded").allSatisfy((id, s) -> assertThat(s).isEqualTo("succeeded"));
         assertThat(ha.first.stats().triggers()).as("one trigger per operation on default").isEqualTo(perCluster.get("default").longValue());
         assertThat(ha.second.stats().triggers()).as("one trigger per operation on second").isEqualTo(perCluster.get("second").longValue());
-        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.pending("webhook-1") == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.outbox().pending("webhook-1") == 0);
         assertThat(ha.webhooks.keySet()).isEqualTo(ids);
         assertThat(ha.webhooks.values()).as("each outcome once").allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
 
@@ -146,15 +146,15 @@ class SpreadTest {
         List<String> a = ha.owners("default");
         List<String> b = ha.owners("second");
         return a.size() == 1 && b.size() == 1 && !a.equals(b)
-                && ha.store.owner("default").map(o -> o.replica().equals(a.get(0))).orElse(false)
-                && ha.store.owner("second").map(o -> o.replica().equals(b.get(0))).orElse(false);
+                && ha.store.epochs().owner("default").map(o -> o.replica().equals(a.get(0))).orElse(false)
+                && ha.store.epochs().owner("second").map(o -> o.replica().equals(b.get(0))).orElse(false);
     }
 
     private void awaitOwners(String ofDefault, String ofSecond, Duration within) {
         await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> ha.owners("default").equals(List.of(ofDefault))
                 && ha.owners("second").equals(List.of(ofSecond))
-                && ha.store.owner("default").map(o -> o.replica().equals(ofDefault)).orElse(false)
-                && ha.store.owner("second").map(o -> o.replica().equals(ofSecond)).orElse(false));
+                && ha.store.epochs().owner("default").map(o -> o.replica().equals(ofDefault)).orElse(false)
+                && ha.store.epochs().owner("second").map(o -> o.replica().equals(ofSecond)).orElse(false));
     }
 
     private static void submit(RunningService replica, String id, String cluster, Set<String> ids, Map<String, Integer> perCluster)

@@ -27,7 +27,7 @@ class StaleOwnerTest extends InProcessReplicasTest {
         String job = ha.json(ha.store.find("stale-1").orElseThrow().jobs()).get(0).asText();
 
         // another replica claims the cluster behind r1's back, as one whose lease r1 outlived would
-        long epoch = ha.store.claim("default", new Fencing("usurper"));
+        long epoch = ha.store.epochs().claim("default", new Fencing("usurper"));
 
         // r1 finds the newer epoch at its next tick (or, were its job to end first, when the store refuses its outcome)
         await().atMost(Duration.ofSeconds(15)).until(() -> !HaFixture.ha(r1).owned().contains("default"));
@@ -35,8 +35,8 @@ class StaleOwnerTest extends InProcessReplicasTest {
         StoredOperation stored = ha.store.find("stale-1").orElseThrow();
         assertThat(stored.status()).as("r1 ended nothing, although its job ended").isEqualTo("running");
         assertThat(stored.outcome()).isNull();
-        assertThat(ha.store.owner("default").orElseThrow().epoch()).isEqualTo(epoch);
-        assertThat(ha.store.pending("webhook-1")).as("nothing queued for the sinks").isZero();
+        assertThat(ha.store.epochs().owner("default").orElseThrow().epoch()).isEqualTo(epoch);
+        assertThat(ha.store.outbox().pending("webhook-1")).as("nothing queued for the sinks").isZero();
         assertThat(HaFixture.ha(r1).state()).containsEntry("default", "fenced out").containsEntry("second", "owner");
         JsonNode view = ha.json(r1.get("/api/v1/operations/stale-1").body());
         assertThat(view.path("status").asText()).as("r1 answers from the store").isEqualTo("running");

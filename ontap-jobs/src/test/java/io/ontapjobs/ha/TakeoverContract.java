@@ -60,7 +60,7 @@ abstract class TakeoverContract extends InProcessReplicasTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> ha.statuses(ids).values().stream().allMatch(s -> s.equals("succeeded")));
         assertThat(ha.first.stats().triggers() + ha.second.stats().triggers()).as("one trigger per operation").isEqualTo(ids.size());
-        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.pending("webhook-1") == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> ha.store.outbox().pending("webhook-1") == 0);
         assertThat(ha.webhooks.keySet()).isEqualTo(ids);
         assertThat(ha.webhooks.values()).as("each outcome once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
     }

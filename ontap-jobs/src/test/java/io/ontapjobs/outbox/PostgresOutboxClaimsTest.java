@@ -1,10 +1,12 @@
 package io.ontapjobs.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.ontapjobs.metrics.OntapMetrics;
 import io.ontapjobs.store.OperationStore;
+import io.ontapjobs.store.OutboxQueue;
 import io.ontapjobs.store.PostgresServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,7 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two replicas' outboxes on one PostgreSQL database, delivering at the same time to one webhook receiver: each
- * outcome reaches it once, and both replicas deliver (a delivery is claimed while it is sent).
+ * outcome reaches it once, and both replicas deliver (a delivery is claimed while it is sent). A claim is a lease:
+ * not taken by another replica while it is live, taken once it has lapsed, and held with no connection of the store
+ * while the sink is called.
  */
 class PostgresOutboxClaimsTest {
     static final int OUTCOMES = 120;
@@ -34,6 +42,7 @@ class PostgresOutboxClaimsTest {
     CamelContext camel;
     OperationStore one;
     OperationStore two;
+    PostgresServer.Database db;
     /** webhook-id → how many times it arrived. */
     final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
     /** the path posted to (one per replica's outbox) → how many deliveries. */
@@ -69,7 +78,7 @@ class PostgresOutboxClaimsTest {
         camel = new DefaultCamelContext();
         io.ontapjobs.ontap.OntapClient.bindHttpClientConfigurer(camel); // as the service does: what WebhookSink's URIs name
         camel.start();
-        PostgresServer.Database db = PostgresServer.newDatabase();
+        db = PostgresServer.newDatabase();
         one = OperationStore.open(db.url(), PostgresServer.USER, PostgresServer.PASSWORD);
         two = OperationStore.open(db.url(), PostgresServer.USER, PostgresServer.PASSWORD);
         for (int i = 0; i < OUTCOMES; i++) {
@@ -85,10 +94,121 @@ class PostgresOutboxClaimsTest {
         CompletableFuture<Void> b = CompletableFuture.runAsync(() -> second.deliverDue("webhook-1"));
         CompletableFuture.allOf(a, b).get();
 
-        assertThat(one.pending("webhook-1")).isZero();
+        assertThat(one.outbox().pending("webhook-1")).isZero();
         assertThat(received).hasSize(OUTCOMES);
         assertThat(received.values()).as("each outcome once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(byReplica.keySet()).as("both replicas delivered").containsExactlyInAnyOrder("/one", "/two");
+    }
+
+
+    @Test
+    void aLiveClaimIsNotTakenByAnotherReplicaALapsedOneIsAndTheLateResultIsNotRecorded() throws Exception {
+        openBoth();
+        queue("op-1");
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch wake = new CountDownLatch(1);
+        AtomicBoolean lateRecorded = new AtomicBoolean(true);
+        Instant claimedAt = Instant.now();
+        // replica one claims it for 2 s, and its sink hangs (or the replica is paused) past that
+        CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> one.outbox().claimNext("webhook-1", Instant.now(),
+                Duration.ofSeconds(2), c -> {
+                    sending.countDown();
+                    awaitLatch(wake);
+                    lateRecorded.set(c.delivered());
+                    return false;
+                }));
+        assertThat(sending.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(one.activeConnections()).as("connections of replica one's store held while its sink is called").isZero();
+
+        assertThat(two.outbox().claimNext("webhook-1", Instant.now(), Duration.ofSeconds(30), c -> {
+            throw new AssertionError("taken while claimed by replica one");
+        })).as("live: replica two passes it by").isFalse();
+
+        AtomicReference<OutboxQueue.Delivery> taken = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            two.outbox().claimNext("webhook-1", Instant.now(), Duration.ofSeconds(30), c -> {
+                taken.set(c.delivery());
+                assertThat(c.failed(Instant.now().plusSeconds(3600), "HTTP 503")).as("recorded: replica two's claim").isTrue();
+                return false;
+            });
+            return taken.get() != null;
+        });
+        assertThat(Duration.between(claimedAt, Instant.now())).as("taken after the lease only").isGreaterThan(Duration.ofMillis(1500));
+        assertThat(taken.get().outcomeId()).isEqualTo("op-1");
+        assertThat(taken.get().attempts()).as("replica one recorded nothing").isZero();
+
+        wake.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isFalse();
+        assertThat(lateRecorded).as("replica one's late result: not its claim any more").isFalse();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE outcome_id = 'op-1' AND attempts = 1 AND last_error = 'HTTP 503'"
+                + " AND delivered_at IS NULL AND claimed_by IS NULL AND claimed_until IS NULL")).as("replica two's result stands").isEqualTo(1);
+    }
+
+    @Test
+    void theSinkIsCalledWithNoConnectionOfTheStoreHeld() throws Exception {
+        openBoth();
+        queue("op-1");
+        queue("op-2");
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        List<Integer> activeWhileSending = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicReference<String> beingSent = new AtomicReference<>();
+        Sink blocking = (id, outcome) -> {
+            beingSent.compareAndSet(null, id);
+            activeWhileSending.add(one.activeConnections());
+            sending.countDown();
+            awaitLatch(answer);
+            return Sink.Result.DELIVERED;
+        };
+        Outbox outbox = new Outbox(one, Map.of("webhook-1", blocking), Duration.ofHours(1), tmp.resolve("dead"), OntapMetrics.NONE);
+        CompletableFuture<Void> delivering = CompletableFuture.runAsync(() -> outbox.deliverDue("webhook-1"));
+        assertThat(sending.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(one.activeConnections()).as("connections held while the sink's send blocks").isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL AND claimed_until > CURRENT_TIMESTAMP"))
+                .as("claimed meanwhile, in the database").isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM pg_locks l JOIN pg_class t ON l.relation = t.oid WHERE t.relname = 'delivery'"
+                + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+                .as("no lock on the queue").isZero();
+        assertThat(two.outbox().claimNext("webhook-1", Instant.now(), c -> {
+            assertThat(c.delivery().outcomeId()).as("the other, not the one being sent").isNotEqualTo(beingSent.get());
+            c.delivered();
+            return false;
+        })).isFalse();
+
+        answer.countDown();
+        delivering.get(10, TimeUnit.SECONDS);
+        assertThat(one.outbox().pending("webhook-1")).isZero();
+        assertThat(activeWhileSending).isNotEmpty().allSatisfy(n -> assertThat(n).isZero());
+    }
+
+    private void openBoth() {
+        db = PostgresServer.newDatabase();
+        one = OperationStore.open(db.url(), PostgresServer.USER, PostgresServer.PASSWORD);
+        two = OperationStore.open(db.url(), PostgresServer.USER, PostgresServer.PASSWORD);
+    }
+
+    private void queue(String id) {
+        one.insert(id, "c1", "{}", Instant.now());
+        one.end(id, "succeeded", "{\"id\":\"" + id + "\"}", List.of("webhook-1"));
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("not released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private long count(String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = db.connect(); java.sql.Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     private Outbox outbox(OperationStore store, String url) {

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,24 @@ class H2OperationStoreTest extends OperationStoreContract {
         // Flyway refuses to start on a database whose applied migrations' checksums differ from the files:
         // existing users' H2 files were migrated with exactly these
         assertThat(history()).containsExactly("1 -872406988 true", "2 -582788543 true", "3 1039129864 true",
-                "4 843477920 true", "5 1827805969 true", "6 309877274 true");
+                "4 843477920 true", "5 1827805969 true", "6 309877274 true", "7 1763262218 true");
+    }
+
+    @Test
+    void aClaimLeftByAKilledRunIsDueAgainOnceTheStoreIsOpenedAgain() throws Exception {
+        store.insert("op-k", "c1", "{}", Instant.now());
+        store.end("op-k", "succeeded", OUTCOME, List.of("file"));
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            // as a run killed while sending leaves it: claimed for another hour
+            s.executeUpdate("UPDATE delivery SET claimed_by = 'killed/1', claimed_until = DATEADD(HOUR, 1, LOCALTIMESTAMP)");
+        }
+        assertThat(claim("file", Instant.now().plusSeconds(1), c -> { })).as("claimed").isNull();
+        store.close();
+
+        store = reopen(); // H2 is one process's: nobody else can be sending it
+
+        assertThat(claim("file", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered).outcomeId()).isEqualTo("op-k");
+        assertThat(store.outbox().pending("file")).isZero();
     }
 
     @Test

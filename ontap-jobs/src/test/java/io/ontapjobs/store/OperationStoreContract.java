@@ -2,7 +2,7 @@ package io.ontapjobs.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ontapjobs.store.OperationStore.Delivery;
+import io.ontapjobs.store.OutboxQueue.Delivery;
 import io.ontapjobs.operation.OperationRepository.CancelStep;
 import io.ontapjobs.operation.StoredOperation;
 import java.sql.Connection;
@@ -75,9 +75,9 @@ abstract class OperationStoreContract {
     }
 
     /** Claims the next delivery to {@code sink} due at {@code now}, as the outbox does, and acts on it; null when none. */
-    private Delivery claim(String sink, Instant now, java.util.function.Consumer<OperationStore.Claim> act) {
+    Delivery claim(String sink, Instant now, java.util.function.Consumer<OutboxQueue.Claim> act) {
         Delivery[] claimed = new Delivery[1];
-        store.claimNext(sink, now, c -> {
+        store.outbox().claimNext(sink, now, c -> {
             claimed[0] = c.delivery();
             act.accept(c);
             return false;
@@ -89,16 +89,16 @@ abstract class OperationStoreContract {
     void theOutcomeIsQueuedForEverySinkAndAcknowledgedPerSink() {
         store.insert("op-2", "c1", "{}", Instant.now());
         store.end("op-2", "succeeded", OUTCOME, List.of("file", "webhook-1"));
-        assertThat(store.pending("file")).isEqualTo(1);
-        assertThat(store.deliveryResult("op-2", "file")).isEmpty();
+        assertThat(store.outbox().pending("file")).isEqualTo(1);
+        assertThat(store.outbox().deliveryResult("op-2", "file")).isEmpty();
 
-        Delivery file = claim("file", Instant.now().plusSeconds(1), OperationStore.Claim::delivered);
+        Delivery file = claim("file", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered);
         assertThat(file.outcomeId()).isEqualTo("op-2");
         assertThat(file.outcome()).isEqualTo(OUTCOME);
         assertThat(file.attempts()).isZero();
-        assertThat(store.deliveryResult("op-2", "file")).contains("delivered");
-        assertThat(store.pending("file")).isZero();
-        assertThat(store.pending("webhook-1")).isEqualTo(1);
+        assertThat(store.outbox().deliveryResult("op-2", "file")).contains("delivered");
+        assertThat(store.outbox().pending("file")).isZero();
+        assertThat(store.outbox().pending("webhook-1")).isEqualTo(1);
 
         Instant later = Instant.now().plusSeconds(3600);
         assertThat(claim("webhook-1", Instant.now().plusSeconds(1), c -> c.failed(later, "HTTP 503")).sink()).isEqualTo("webhook-1");
@@ -108,9 +108,30 @@ abstract class OperationStoreContract {
         Delivery retried = claim("webhook-1", later.plusSeconds(1), c -> c.finished("refused", "HTTP 400"));
         assertThat(retried.attempts()).isEqualTo(1);
 
-        assertThat(store.deliveryResult("op-2", "webhook-1")).contains("refused");
-        assertThat(store.pending("webhook-1")).isZero();
+        assertThat(store.outbox().deliveryResult("op-2", "webhook-1")).contains("refused");
+        assertThat(store.outbox().pending("webhook-1")).isZero();
         assertThat(claim("webhook-1", later.plusSeconds(2), c -> { })).isNull();
+    }
+
+    @Test
+    void aClaimHoldsNoConnectionWhileTheSinkIsCalledAndOneLeftWithoutAResultIsDueAgainAtOnce() throws Exception {
+        store.insert("op-9", "c1", "{}", Instant.now());
+        store.end("op-9", "succeeded", OUTCOME, List.of("webhook-1"));
+        long[] during = {-1, -1};
+
+        Delivery sent = claim("webhook-1", Instant.now().plusSeconds(1), c -> {
+            during[0] = store.activeConnections();
+            during[1] = uncheckedCount("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL AND claimed_until IS NOT NULL");
+        });
+
+        assertThat(sent.outcomeId()).isEqualTo("op-9");
+        assertThat(during[0]).as("connections of the store held while the sink is called").isZero();
+        assertThat(during[1]).as("the claim, recorded meanwhile").isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL")).as("released").isZero();
+        Delivery again = claim("webhook-1", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered);
+        assertThat(again.attempts()).as("nothing recorded by the first claim").isZero();
+        assertThat(store.outbox().deliveryResult("op-9", "webhook-1")).contains("delivered");
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL")).isZero();
     }
 
     @Test
@@ -127,7 +148,7 @@ abstract class OperationStoreContract {
 
         List<String> order = new java.util.ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            order.add(claim("file", t0.plusSeconds(10), OperationStore.Claim::delivered).outcomeId());
+            order.add(claim("file", t0.plusSeconds(10), OutboxQueue.Claim::delivered).outcomeId());
         }
         assertThat(order).containsExactly("b", "c", "a");
         assertThat(claim("webhook-1", t0.plusSeconds(10), c -> { })).as("another sink's").isNull();
@@ -137,15 +158,15 @@ abstract class OperationStoreContract {
     void endingAgainQueuesNoSecondDelivery() throws Exception {
         store.insert("op-3", "c1", "{}", Instant.now());
         store.end("op-3", "succeeded", OUTCOME, List.of("file"));
-        claim("file", Instant.now().plusSeconds(1), OperationStore.Claim::delivered);
+        claim("file", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered);
 
         // a resumed run ending it once more
         assertThat(store.end("op-3", "failed", "{\"data\":{\"status\":\"failed\"}}", List.of("file"))).isFalse();
 
         assertThat(store.find("op-3").orElseThrow().outcome()).as("the first outcome stands").isEqualTo(OUTCOME);
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE outcome_id = 'op-3'")).isEqualTo(1);
-        assertThat(store.deliveryResult("op-3", "file")).contains("delivered");
-        assertThat(store.pending("file")).isZero();
+        assertThat(store.outbox().deliveryResult("op-3", "file")).contains("delivered");
+        assertThat(store.outbox().pending("file")).isZero();
     }
 
     @Test
@@ -229,7 +250,7 @@ abstract class OperationStoreContract {
         store.triggering("op-5", 1);
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(6).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(7).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
@@ -259,6 +280,14 @@ abstract class OperationStoreContract {
             }
         }
         return rows;
+    }
+
+    long uncheckedCount(String sql) {
+        try {
+            return count(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     long count(String sql) throws SQLException {

@@ -53,11 +53,11 @@ class PostgresFencingTest {
     @Test
     void theStaleOwnerCanNeitherTriggerNorEndAndTheNewOneEndsOnce() throws Exception {
         assertThat(rb.insert("op-1", "c1", "{}", Instant.now())).as("any replica records a request").isTrue();
-        assertThat(a.claim("c1", replicaA)).isEqualTo(1);
+        assertThat(a.epochs().claim("c1", replicaA)).isEqualTo(1);
         ra.triggering("op-1", 1);
         assertThat(row("op-1")).isEqualTo("triggering replica-a 1");
 
-        assertThat(b.claim("c1", replicaB)).as("takeover").isEqualTo(2);
+        assertThat(b.epochs().claim("c1", replicaB)).as("takeover").isEqualTo(2);
 
         assertThatThrownBy(() -> ra.running("op-1", 1, "[\"j1\"]")).isInstanceOf(OwnershipLostException.class)
                 .hasMessageContaining("newer owner (replica-b, epoch 2)");
@@ -78,7 +78,7 @@ class PostgresFencingTest {
     @Test
     void aReplicaThatNeverClaimedRecordsNoStep() {
         ra.insert("op-2", "c1", "{}", Instant.now());
-        b.claim("c1", replicaB);
+        b.epochs().claim("c1", replicaB);
 
         assertThatThrownBy(() -> ra.triggering("op-2", 1)).isInstanceOf(OwnershipLostException.class);
         assertThat(a.find("op-2").orElseThrow().status()).isEqualTo("accepted");
@@ -88,14 +88,14 @@ class PostgresFencingTest {
 
     @Test
     void aClaimWaitsForAStepOfTheOldEpochThatIsBeingRecorded() throws Exception {
-        a.claim("c1", replicaA);
+        a.epochs().claim("c1", replicaA);
         try (Connection step = db.connect()) {
             // a step of epoch 1 in flight: it has read its epoch, as the store does, and not yet committed
             step.setAutoCommit(false);
             try (Statement s = step.createStatement()) {
                 s.executeQuery("SELECT epoch FROM cluster_owner WHERE cluster = 'c1' FOR SHARE").close();
             }
-            CompletableFuture<Long> claim = CompletableFuture.supplyAsync(() -> b.claim("c1", replicaB));
+            CompletableFuture<Long> claim = CompletableFuture.supplyAsync(() -> b.epochs().claim("c1", replicaB));
             await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnALock() == 1);
             assertThat(claim).isNotDone();
 
