@@ -7,6 +7,7 @@ import io.ontapjobs.outcome.Outcome;
 import io.ontapjobs.store.Fencing;
 import io.ontapjobs.store.OperationStore;
 import io.ontapjobs.time.OntapClock;
+import io.ontapjobs.time.SystemClock;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,7 +56,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
     private final Ownerships ownerships;
     private final Map<String, CompletableFuture<Outcome>> awaiting = new ConcurrentHashMap<>();
     private CamelClusterService clusterService;
-    private ScheduledExecutorService thread;
+    /** The thread that does this replica's elections, confirmations and spreading, in turn. */
+    private final ScheduledExecutorService thread;
     private ExecutorService completions;
 
     private HighAvailability(CamelContext context, OntapComponent ontap, OperationStore store, Fencing fencing, HaSettings settings,
@@ -63,18 +65,20 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
         this.context = context;
         this.store = store;
         this.settings = settings;
-        this.ownerships = new Ownerships(settings, ontap.clusterNames(), store, fencing, Work.of(ontap::runner), clock);
+        this.thread = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ontap-ha");
+        this.ownerships = new Ownerships(settings, ontap.clusterNames(), store, fencing, Work.of(ontap::runner),
+                clock != null ? clock : new SystemClock(thread));
     }
 
     /**
      * Makes this service one replica: the component asks it which clusters it owns; the cluster service starts once
      * Camel has started (the runner exists, the API answers). Its decisions read the registry's {@code OntapClock}, as
-     * the component's do, else the system's.
+     * the component's do, else the system's (its timer the HA thread).
      */
     public static HighAvailability install(CamelContext context, OntapComponent ontap, OperationStore store, Fencing fencing,
                                            HaSettings settings) {
         OntapClock clock = context.getRegistry().findSingleByType(OntapClock.class);
-        HighAvailability ha = new HighAvailability(context, ontap, store, fencing, settings, clock != null ? clock : SYSTEM);
+        HighAvailability ha = new HighAvailability(context, ontap, store, fencing, settings, clock);
         context.getRegistry().bind("ontapClusterOwnership", ClusterOwnership.class, ha);
         try {
             context.addService(ha, true, false);
@@ -96,24 +100,6 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
                 io.ontapjobs.policy.Durations.format(settings.renewInterval()), ha.ownerships.clusters(), ha.ownerships.spreadState());
         return ha;
     }
-
-    /** The system's time; the HA decisions schedule nothing on it (the HA thread ticks). */
-    private static final OntapClock SYSTEM = new OntapClock() {
-        @Override
-        public java.time.Instant now() {
-            return java.time.Instant.now();
-        }
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, java.time.Duration delay) {
-            throw new UnsupportedOperationException("the HA thread schedules its own ticks");
-        }
-    };
 
     /** Owned, and not being handed over: a request accepted now is only recorded while its cluster is handed over. */
     @Override
@@ -151,10 +137,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
 
     @Override
     protected void doStart() {
-        var executors = context.getExecutorServiceManager();
-        thread = executors.newSingleThreadScheduledExecutor(this, "ontap-ha");
         // a recorded outcome continues its route here, not on the HA thread
-        completions = executors.newFixedThreadPool(this, "ontap-ha-completion", 2);
+        completions = context.getExecutorServiceManager().newFixedThreadPool(this, "ontap-ha-completion", 2);
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -227,8 +211,8 @@ public final class HighAvailability extends ServiceSupport implements ClusterOwn
             context.removeService(clusterService);
             clusterService.stop();
         }
-        if (thread != null) {
-            context.getExecutorServiceManager().shutdown(thread);
+        context.getExecutorServiceManager().shutdown(thread);
+        if (completions != null) {
             context.getExecutorServiceManager().shutdown(completions);
         }
     }
