@@ -1,6 +1,7 @@
 package io.ontapjobs.ha;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
@@ -17,7 +18,36 @@ final class ClusterServices {
     private ClusterServices() {
     }
 
-    static CamelClusterService create(HaSettings s, CamelContext context) {
+    /**
+     * What a kind of cluster service can do, as far as the replicas depend on it.
+     *
+     * @param listsMembers        its views list the members standing (file: {@code FileLockClusterView.getMembers()} is
+     *                            empty), so a replica can count the live replicas and spread the clusters
+     * @param electsInLine        the next leader is the next candidate in the members' order (ZooKeeper), not whichever
+     *                            candidate looks first (Kubernetes)
+     * @param dropsExpiredMembers a replica whose session expired has left the elections for good, and must rejoin
+     *                            (camel-zookeeper does not requeue its leader selector)
+     */
+    record Capabilities(boolean listsMembers, boolean electsInLine, boolean dropsExpiredMembers) {
+    }
+
+    static Capabilities capabilities(String kind) {
+        return switch (kind) {
+            case "file" -> new Capabilities(false, false, false);
+            case "kubernetes" -> new Capabilities(true, false, false);
+            default -> new Capabilities(true, true, true);
+        };
+    }
+
+    /**
+     * A cluster service, with how to tell that it can be asked about its elections without waiting (ZooKeeper: while
+     * disconnected, each look at an election would wait for the connection timeout).
+     */
+    record Created(CamelClusterService service, BooleanSupplier answering) {
+    }
+
+    static Created create(HaSettings s, CamelContext context) {
+        BooleanSupplier[] answering = {() -> true};
         long lease = s.leaseDuration().toMillis();
         long renew = s.renewInterval().toMillis();
         CamelClusterService service = switch (s.kind()) {
@@ -51,11 +81,12 @@ final class ClusterServices {
                 zk.setBasePath("/" + NAME);
                 zk.setSessionTimeout(lease);
                 zk.setConnectTimeout(Math.max(lease, 1000));
+                answering[0] = () -> zk.getCuratorFramework() == null || zk.getCuratorFramework().getZookeeperClient().isConnected();
                 yield zk;
             }
         };
         service.setId(s.replica());
         service.setCamelContext(context);
-        return service;
+        return new Created(service, answering[0]);
     }
 }

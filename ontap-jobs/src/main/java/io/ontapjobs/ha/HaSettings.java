@@ -91,7 +91,7 @@ public record HaSettings(String kind, String replica, Duration leaseDuration, Du
      * replica to take a cluster keeps it.
      */
     public boolean spreads() {
-        return spread && !"file".equals(kind);
+        return spread && ClusterServices.capabilities(kind).listsMembers();
     }
 
     static final String DEFAULT_LABELS = "app.kubernetes.io/name=ontap-jobs";

@@ -5,11 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.ontapjobs.RunningService;
 import io.ontapjobs.simulator.JobPoll;
+import io.ontapjobs.store.PostgresServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,28 +42,27 @@ class HeldPollsTest extends InProcessReplicasTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> pollsBy("r1", Instant.EPOCH) > 0);
 
         HighAvailability replica = HaFixture.ha(r1);
-        CountDownLatch stuck = new CountDownLatch(1);
-        CountDownLatch unstick = new CountDownLatch(1);
-        replica.haThread().execute(() -> {
-            stuck.countDown();
-            try {
-                unstick.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        // the HA thread's next tick waits on the store, as a stuck call would (to ZooKeeper, to a frozen database): a
+        // lock on the owners' table blocks its confirmation, and nothing else of the replica's is asked of the HA thread
+        Instant unstuck;
+        try (Connection locker = DriverManager.getConnection(ha.db.url(), PostgresServer.USER, PostgresServer.PASSWORD)) {
+            locker.setAutoCommit(false);
+            try (Statement s = locker.createStatement()) {
+                s.execute("SET idle_in_transaction_session_timeout = 0");
+                s.execute("LOCK TABLE cluster_owner IN ACCESS EXCLUSIVE MODE");
             }
-        });
-        stuck.await();
-        Instant since = Instant.now();
-        await().atMost(LEASE.dividedBy(2).plusSeconds(2)).until(() -> replica.state().get("default").endsWith("polls held"));
-        Duration heldAfter = Duration.between(since, Instant.now());
-        assertThat(heldAfter).as("held within half a lease of the last confirmation").isLessThan(LEASE.dividedBy(2).plusSeconds(1));
-        Instant held = Instant.now().plusMillis(300); // a poll already sent when the hold began may still arrive
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> pollsBy("r1", held) == 0);
-        assertThat(ha.statuses(IDS).values())
-                .as("nothing ends while its polls are held").containsOnly("running");
+            Instant since = Instant.now();
+            await().atMost(LEASE.dividedBy(2).plusSeconds(2)).until(() -> replica.state().get("default").endsWith("polls held"));
+            Duration heldAfter = Duration.between(since, Instant.now());
+            assertThat(heldAfter).as("held within half a lease of the last confirmation").isLessThan(LEASE.dividedBy(2).plusSeconds(1));
+            Instant held = Instant.now().plusMillis(300); // a poll already sent when the hold began may still arrive
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> pollsBy("r1", held) == 0);
+            assertThat(ha.statuses(IDS).values())
+                    .as("nothing ends while its polls are held").containsOnly("running");
 
-        Instant unstuck = Instant.now();
-        unstick.countDown();
+            unstuck = Instant.now();
+            locker.rollback();
+        }
         await().atMost(Duration.ofSeconds(5)).until(() -> replica.state().get("default").equals("owner") && pollsBy("r1", unstuck) > 0);
         await().atMost(Duration.ofSeconds(20)).until(() -> ha.statuses(IDS).values().stream().allMatch("succeeded"::equals));
         assertThat(ha.first.stats().triggers()).as("each triggered once").isEqualTo(4);
