@@ -465,6 +465,9 @@ public final class OntapSimulator implements AutoCloseable {
         switch (method) {
             case "GET":
                 jobs.settlePending(jobs.clock.millis()); // records show what every job succeeded by now did
+                if (params.get(Triggers.JOB_RESULTS_UUID) != null) {
+                    return triggers.results(path, params);
+                }
                 return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
