@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -90,6 +88,7 @@ public final class OntapSimulator implements AutoCloseable {
     private final int emsRequestLogSize;
 
     private HttpServer server;
+    private RequestLineFront front;
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService sweeper;
 
@@ -130,16 +129,19 @@ public final class OntapSimulator implements AutoCloseable {
             return t;
         });
         try {
-            InetSocketAddress address = new InetSocketAddress(bindAddress, requestedPort);
-            if (tls != null) {
-                HttpsServer https = HttpsServer.create(address, 1024);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls));
-                server = https;
-            } else {
-                server = HttpServer.create(address, 1024);
-            }
+            // the JDK server listens on loopback only; clients reach it through the front, which repairs request lines
+            // the JDK would refuse with HTML (a raw '|') and ends TLS
+            server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 1024);
         } catch (IOException e) {
             executor.shutdownNow();
+            throw new UncheckedIOException("cannot listen on a loopback port: " + e.getMessage(), e);
+        }
+        try {
+            front = new RequestLineFront(bindAddress, requestedPort, tls, server.getAddress());
+        } catch (IOException e) {
+            executor.shutdownNow();
+            server.stop(0);
+            server = null;
             throw new UncheckedIOException("cannot listen on " + bindAddress + ":" + requestedPort + ": " + e.getMessage(), e);
         }
         server.setExecutor(executor);
@@ -167,7 +169,7 @@ public final class OntapSimulator implements AutoCloseable {
         if (server == null) {
             throw new IllegalStateException("simulator not started");
         }
-        return server.getAddress().getPort();
+        return front.port();
     }
 
     /** {@code http://<bind address>:<port>}, or {@code https://} when serving TLS. */
@@ -259,12 +261,12 @@ public final class OntapSimulator implements AutoCloseable {
         }
     }
 
-    private void logEmsRequest(HttpExchange ex, String method, URI uri) {
+    private void logEmsRequest(HttpExchange ex, String method, URI uri, String sent) {
         stats.emsRequest();
         if (emsRequestLogSize == 0) {
             return;
         }
-        String raw = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        String raw = sent != null ? sent : uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         EmsRequest r = new EmsRequest(jobs.clock.instant(), method, raw, ex.getRequestHeaders().getFirst("User-Agent"));
         synchronized (emsRequests) {
             if (emsRequests.size() == emsRequestLogSize) {
@@ -307,6 +309,7 @@ public final class OntapSimulator implements AutoCloseable {
     public synchronized void close() {
         if (server != null) { // closing one never started leaves it startable, with return_timeout intact
             triggers.stopWaiting();
+            front.close();
             server.stop(0);
             executor.shutdownNow();
             sweeper.shutdownNow();
@@ -407,11 +410,13 @@ public final class OntapSimulator implements AutoCloseable {
     private Answer route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
         String rawQuery = uri.getRawQuery();
+        String sent = ex.getRequestHeaders().getFirst(RequestLineFront.ORIGINAL_URI_HEADER); // as the client wrote it
         boolean emsPath = Ems.serves(path);
         if (emsPath) {
-            logEmsRequest(ex, method, uri); // before the 414 check: a test sees the too-long URL a consumer sent
+            logEmsRequest(ex, method, uri, sent); // before the 414 check: a test sees the too-long URL a consumer sent
         }
-        if (rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1) > MAX_URI_LENGTH) {
+        int uriLength = sent != null ? sent.length() : rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1);
+        if (uriLength > MAX_URI_LENGTH) {
             return Answer.error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
                     "Request-URI too long: more than " + MAX_URI_LENGTH + " bytes. Split the query into smaller requests.", "");
         }
