@@ -150,7 +150,8 @@ final class Ems {
     private long scheduleOrder;
     private long seq;
     private final ExecutorService pushPool;
-    private final HttpClient pushClient;
+    /** Made on the first push: a simulator that never pushes starts no client threads. */
+    private HttpClient pushClient;
 
     Ems(Clock clock, SimulatorStats stats, List<String> nodeNames, Map<String, Duration> skews, int logSize) {
         this.clock = clock;
@@ -172,7 +173,6 @@ final class Ems {
             t.setDaemon(true);
             return t;
         });
-        pushClient = HttpClient.newBuilder().executor(pushPool).connectTimeout(PUSH_TIMEOUT).build();
     }
 
     static String uuidOf(String node, int generation) {
@@ -452,6 +452,9 @@ final class Ems {
                 HttpRequest req = HttpRequest.newBuilder(URI.create(d.destination)).timeout(PUSH_TIMEOUT)
                         .header("Content-Type", "application/xml; charset=utf-8")
                         .POST(HttpRequest.BodyPublishers.ofString(xml(ev), StandardCharsets.UTF_8)).build();
+                if (pushClient == null) {
+                    pushClient = HttpClient.newBuilder().executor(pushPool).connectTimeout(PUSH_TIMEOUT).build();
+                }
                 pushClient.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
                     if (e != null || r.statusCode() / 100 != 2) {
                         stats.emsPushFailure(); // no retry: ONTAP documents none
