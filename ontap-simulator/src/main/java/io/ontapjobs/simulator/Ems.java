@@ -524,7 +524,12 @@ final class Ems {
     // ------------------------------------------------------------------ HTTP
 
     /** @param path normalized, under /api/support/ems; method already checked against {@link #allowed} */
-    synchronized Answer answer(String method, String path, QueryParams params, InputStream body) {
+    Answer answer(String method, String path, QueryParams params, InputStream body) {
+        ObjectNode json = method.equals("POST") || method.equals("PATCH") ? readBody(body) : null; // a slow body holds no lock
+        return answerLocked(method, path, params, json);
+    }
+
+    private synchronized Answer answerLocked(String method, String path, QueryParams params, ObjectNode body) {
         tick(clock.millis());
         if (path.equals(EVENTS)) {
             stats.emsEventGet();
@@ -544,10 +549,10 @@ final class Ems {
             return new Answer(200, new Query(params, MESSAGE_FIELDS).project(json(m), null));
         }
         if (path.equals(FILTERS) || path.startsWith(FILTERS + "/")) {
-            return filters(method, path.substring(FILTERS.length()), params, readBody(body));
+            return filters(method, path.substring(FILTERS.length()), params, body);
         }
         if (path.equals(DESTINATIONS) || path.startsWith(DESTINATIONS + "/")) {
-            return destinations(method, path.substring(DESTINATIONS.length()), params, readBody(body));
+            return destinations(method, path.substring(DESTINATIONS.length()), params, body);
         }
         throw new ApiError(404, OntapErrors.API_NOT_FOUND, "API not found: " + path, "");
     }
