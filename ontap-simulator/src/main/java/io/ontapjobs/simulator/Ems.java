@@ -49,6 +49,8 @@ final class Ems {
     static final Set<String> EVENT_FIELDS = Set.of("node", "node.name", "node.uuid", "node._links", "index", "time", "message",
             "message.name", "message.severity", "log_message", "parameters", "parameters.name", "parameters.value", "source",
             "_links", "filter.name");
+    /** An event's keys, in every record whatever {@code fields} says (as ONTAP shows them). */
+    static final List<String> KEY_FIELDS = List.of("node", "index");
     static final Set<String> MESSAGE_FIELDS = Set.of("name", "severity", "description", "_links");
     /** The event's {@code source}: ONTAP names the subsystem; the simulator names itself. */
     static final String SOURCE = "ontap-simulator";
@@ -309,7 +311,7 @@ final class Ems {
 
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\{([A-Za-z_]+)}");
 
-    /** The catalogue's text with the parameters put in, in one pass (a value is never read as a placeholder). */
+    /** The name, then the catalogue's text with the parameters put in, in one pass (a value is never read as a placeholder). */
     private static String logMessage(Message m, Map<String, String> params) {
         if (m.template() == null) {
             StringBuilder sb = new StringBuilder(m.name()).append(':');
@@ -317,7 +319,7 @@ final class Ems {
             return sb.toString();
         }
         java.util.regex.Matcher x = PLACEHOLDER.matcher(m.template());
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(m.name()).append(": "); // ONTAP's log_message starts with the event's name
         while (x.find()) {
             String v = params.get(x.group(1));
             x.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(v == null ? "-" : v));
@@ -559,6 +561,7 @@ final class Ems {
 
     private ObjectNode listEvents(QueryParams params) {
         Query q = new Query(params, EVENT_FIELDS);
+        q.keyFields = KEY_FIELDS;
         String filterName = q.filters.remove("filter.name");
         Filter named = null;
         if (filterName != null) {
@@ -598,7 +601,7 @@ final class Ems {
                 }
             }
         }
-        return q.answer(EVENTS, items, List.of("node", "index"), Query.START_SNAPSHOT, String.valueOf(snapshot));
+        return q.answer(EVENTS, items, KEY_FIELDS, Query.START_SNAPSHOT, String.valueOf(snapshot));
     }
 
     private long snapshot(QueryParams params) {
@@ -624,7 +627,9 @@ final class Ems {
             if (n.uuid.equalsIgnoreCase(uuid)) {
                 for (Query.Item i : n.log) {
                     if (i.json.path("index").asText().equals(index)) {
-                        return new Query(params, EVENT_FIELDS).project(i.json, null);
+                        Query q = new Query(params, EVENT_FIELDS);
+                        q.keyFields = KEY_FIELDS;
+                        return q.project(i.json, null);
                     }
                 }
             }

@@ -59,6 +59,8 @@ final class Query {
     final Integer maxRecords;
     final boolean returnRecords;
     private final List<Order> orderBy = new ArrayList<>();
+    /** Fields every projected record keeps besides {@code uuid} and {@code _links}: a collection's keys (EMS events: node, index). */
+    List<String> keyFields = List.of();
     private final long startSeq;
     private final int startOffset;
 
@@ -236,6 +238,11 @@ final class Query {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         if (full.has("uuid")) {
             out.set("uuid", full.get("uuid"));
+        }
+        for (String k : keyFields) {
+            if (full.has(k)) {
+                out.set(k, full.get(k));
+            }
         }
         for (String f : wanted) {
             copyPath(full, out, f.split("\\."), 0);

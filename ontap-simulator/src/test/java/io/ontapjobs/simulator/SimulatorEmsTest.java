@@ -103,7 +103,7 @@ class SimulatorEmsTest {
         assertThat(rec.path("time").asText()).isEqualTo("2030-01-01T00:00:00+00:00");
         assertThat(rec.path("message").path("name").asText()).isEqualTo("monitor.volume.full");
         assertThat(rec.path("message").path("severity").asText()).isEqualTo("alert");
-        assertThat(rec.path("log_message").asText()).contains("vol1").contains("is full");
+        assertThat(rec.path("log_message").asText()).startsWith("monitor.volume.full: Volume vol1@").contains("is full");
         assertThat(rec.path("parameters").get(0).path("name").asText()).isEqualTo("name");
         assertThat(rec.path("parameters").get(0).path("value").asText()).isEqualTo("vol1");
         assertThat(rec.path("source").asText()).isNotEmpty();
@@ -196,6 +196,13 @@ class SimulatorEmsTest {
         assertThat(some.path("message").has("severity")).isFalse();
         assertThat(some.has("time")).isTrue();
         assertThat(some.has("parameters")).isFalse();
+        assertThat(some.path("node").path("uuid").asText()).as("the keys always come, as ONTAP shows them").isEqualTo(sim.nodeUuid("sim-01"));
+        assertThat(some.path("index").asLong()).isEqualTo(1);
+        JsonNode one = c.get(some.path("_links").path("self").path("href").asText() + "?fields=time").json();
+        assertThat(one.has("node")).isTrue();
+        assertThat(one.has("index")).isTrue();
+        assertThat(one.has("time")).isTrue();
+        assertThat(one.has("message")).isFalse();
 
         for (String all : List.of("*", "**")) {
             JsonNode rec = events("fields=" + enc(all)).json().path("records").get(0);
