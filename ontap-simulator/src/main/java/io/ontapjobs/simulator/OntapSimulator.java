@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>This class is the public face: the builder, the server's lifecycle, and routing (faults, URI length,
  * authentication, methods) to the parts that answer: {@link JobTable} for the jobs endpoint, {@link Triggers} for
- * requests that start operations, {@link RecordStore} for other collections, {@link ControlApi} for
- * {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult.
+ * requests that start operations, {@link RecordStore} for other collections, {@link Ems} for
+ * {@code /api/support/ems} (events numbered per node, catalogue, filters, destinations, XML pushes), {@link ControlApi}
+ * for {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult. Clients connect to
+ * {@link RequestLineFront}, which repairs request lines the JDK server would refuse (a raw {@code |}) and ends TLS.
  *
  * <pre>{@code
  * try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start()) {

@@ -29,6 +29,10 @@ import java.util.Map;
  *   - {method: GET, path: /api/cluster/jobs*, status: 503, retry-after: 1s, times: 3}
  * collections:
  *   /api/svm/svms: [{name: vs0}]
+ * ems:
+ *   nodes: [{name: c1-01}, {name: c1-02, clock-skew: -5s}]
+ *   events: [{node: c1-01, message: monitor.volume.full, parameters: {name: vol1}, at: 10s}]
+ *   volumes: [{name: vol2, start: 90, step: 1, every: 10s}]
  * </pre>
  */
 public final class ScenarioFile {
