@@ -502,8 +502,9 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
 
     /**
      * Requests are JSON text: a Java-serialized ObjectMessage is never turned back into objects (deserializing what a
-     * client sends is how gadget chains run code). Reading one fails, so the broker redelivers it and then moves it
-     * to its dead-letter queue; nothing is run.
+     * client sends is how gadget chains run code). The queue route refuses one unread ({@code QueueIntake}); a
+     * route of the operator's that reads one fails, so the broker redelivers it and then moves it to its dead-letter
+     * queue; nothing is run.
      */
     static void refuseJavaObjects(ConnectionFactory factory) {
         if (factory instanceof ActiveMQConnectionFactory artemis) {
