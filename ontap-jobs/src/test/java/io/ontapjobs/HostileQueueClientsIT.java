@@ -107,6 +107,9 @@ class HostileQueueClientsIT {
             assertThat(count(log(), "rejected: larger than 1 MiB")).as("reasons logged").isEqualTo(taken.get());
             assertThat(log()).doesNotContain("OutOfMemoryError").doesNotContain("Java heap space").doesNotContain("xxxxxxxx");
             assertThat(probe(port)).as("health after").isBetween(0L, 2000L);
+            // no copy of them kept: the broker's large-message files (where 300 copies of 1.25 MiB would be) stay small
+            Path large = tmp.resolve("data/broker/large-messages");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> bytesUnder(large) < 8L * 1024 * 1024);
 
             // nothing lost: a valid request sent after them runs to its outcome
             try (Sender core = Sender.open(1, brokerPort)) {
@@ -254,6 +257,15 @@ class HostileQueueClientsIT {
             return new String(head, StandardCharsets.US_ASCII).equals("HTTP/1.1 200") ? (System.nanoTime() - begun) / 1_000_000 : -1;
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    private static long bytesUnder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
     }
 
