@@ -270,7 +270,7 @@ public class OntapProducer extends DefaultAsyncProducer {
             request = body instanceof OperationRequest r ? r
                     : body instanceof JsonNode n ? OperationRequest.fromJson(n)
                     : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
-                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in));
+                    : OperationRequest.fromJson(boundedText(in), fileId(in));
             if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
                 request = request.with(request.id(), ep.getCluster());
             }
@@ -328,7 +328,7 @@ public class OntapProducer extends DefaultAsyncProducer {
         if (body instanceof Map<?, ?> || body instanceof Iterable<?>) {
             return JSON.valueToTree(body);
         }
-        String text = in.getBody(String.class);
+        String text = boundedText(in);
         if (text == null || text.isBlank()) {
             return null;
         }
@@ -337,6 +337,59 @@ public class OntapProducer extends DefaultAsyncProducer {
         } catch (Exception e) {
             throw new InvalidRequestException("body", "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    /**
+     * The body as text, its size checked before it is turned into a String: a String or byte[] by its length, a
+     * stream read at most 1 MiB and one byte. Larger is refused ({@link OperationRequest#MAX_BODY_BYTES}), never read whole.
+     */
+    static String boundedText(Message in) {
+        Object body = in.getBody();
+        if (body == null) {
+            return null;
+        }
+        if (body instanceof String s) {
+            if (s.length() > OperationRequest.MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return s;
+        }
+        if (body instanceof byte[] b) {
+            if (b.length > OperationRequest.MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        java.io.InputStream stream = body instanceof java.io.InputStream is ? is
+                : body instanceof CharSequence ? null : in.getBody(java.io.InputStream.class);
+        if (stream == null) {
+            String text = in.getBody(String.class);
+            if (text != null && text.length() > OperationRequest.MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return text;
+        }
+        try {
+            byte[] b = stream.readNBytes(OperationRequest.MAX_BODY_BYTES + 1);
+            if (b.length > OperationRequest.MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new InvalidRequestException("body", "cannot be read (" + e.getClass().getSimpleName() + ")");
+        } finally {
+            if (stream != body) { // opened here (a file's stream): closed here; a stream body is its sender's
+                try {
+                    stream.close();
+                } catch (java.io.IOException ignored) {
+                    // read already
+                }
+            }
+        }
+    }
+
+    private static InvalidRequestException tooLarge() {
+        return new InvalidRequestException(null, "request larger than 1 MiB");
     }
 
     /** The outcome as the message: CloudEvents JSON in the body, the facts a route branches on in headers. */

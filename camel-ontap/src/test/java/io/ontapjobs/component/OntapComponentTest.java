@@ -517,4 +517,39 @@ class OntapComponentTest extends CamelTestSupport {
         assertThat(badField.getException()).isInstanceOf(InvalidRequestException.class).hasMessageStartingWith("bdy:");
         assertThat(sim.stats().triggers()).isZero();
     }
+
+    /** A stream that never ends: read whole, it would exhaust the heap; counted, so the test sees how far it was read. */
+    static final class EndlessStream extends java.io.InputStream {
+        long read;
+
+        @Override
+        public int read() {
+            read++;
+            return ' ';
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            java.util.Arrays.fill(b, off, off + len, (byte) ' ');
+            read += len;
+            return len;
+        }
+    }
+
+    @Test
+    void aBodyOverOneMibIsRefusedWithoutBeingReadWhole() {
+        int over = io.ontapjobs.operation.OperationRequest.MAX_BODY_BYTES + 1;
+        byte[] bytes = new byte[over];
+        java.util.Arrays.fill(bytes, (byte) ' ');
+        for (String uri : List.of("ontap:default", "ontap:default?method=POST&path=/api/storage/volumes")) {
+            EndlessStream endless = new EndlessStream();
+            for (Object body : List.of(bytes, " ".repeat(over), endless)) {
+                Exchange e = template.send(uri, x -> x.getIn().setBody(body));
+                assertThat(e.getException()).as(uri + " " + body.getClass().getSimpleName()).isInstanceOf(InvalidRequestException.class)
+                        .hasMessage("request larger than 1 MiB");
+            }
+            assertThat(endless.read).as("bytes read of an endless stream").isLessThanOrEqualTo(over);
+        }
+        assertThat(sim.stats().triggers()).isZero();
+    }
 }

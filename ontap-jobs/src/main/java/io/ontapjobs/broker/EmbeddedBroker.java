@@ -19,6 +19,7 @@ import org.apache.activemq.artemis.core.security.Role;
 import org.apache.activemq.artemis.core.remoting.server.RemotingService;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
@@ -58,7 +59,13 @@ public class EmbeddedBroker extends ServiceSupport {
     private BrokerCredentials client;
     private String requestsQueue;
     private String outcomesQueue;
+    private long rejectedMaxBytes = DEFAULT_REJECTED_MAX_BYTES;
+    private java.time.Duration rejectedExpiry = DEFAULT_REJECTED_EXPIRY;
     private EmbeddedActiveMQ broker;
+    /** {@code ontap.requests.rejected.max-size} when not set: 10 MB. */
+    public static final long DEFAULT_REJECTED_MAX_BYTES = 10L * 1024 * 1024;
+    /** {@code ontap.requests.rejected.expiry} when not set: 7 days. */
+    public static final java.time.Duration DEFAULT_REJECTED_EXPIRY = java.time.Duration.ofDays(7);
 
     /** The user of the service's own connections; a client login may not take it. */
     public static final String SERVICE_USER = "ontap-service-internal";
@@ -102,6 +109,21 @@ public class EmbeddedBroker extends ServiceSupport {
         this.requestsQueue = requestsQueue;
         this.outcomesQueue = outcomesQueue;
         return this;
+    }
+
+    /**
+     * Bounds of {@code <requests>.rejected}, which no client can consume: at most {@code maxBytes} (a copy that does
+     * not fit is refused, the route logs it), each copy dropped after {@code expiry}.
+     */
+    public EmbeddedBroker rejectedLimits(long maxBytes, java.time.Duration expiry) {
+        this.rejectedMaxBytes = maxBytes;
+        this.rejectedExpiry = expiry;
+        return this;
+    }
+
+    /** The running Artemis server (tests look at its duplicate-id caches); null when stopped. */
+    public org.apache.activemq.artemis.core.server.ActiveMQServer server() {
+        return broker == null ? null : broker.getActiveMQServer();
     }
 
     /** The service's own login (for connections from this process only; never log or store its password). */
@@ -160,6 +182,17 @@ public class EmbeddedBroker extends ServiceSupport {
                         .setRedeliveryDelay(1000)
                         .setRedeliveryMultiplier(2.0)
                         .setMaxRedeliveryDelay(60_000));
+        if (requestsQueue != null) {
+            // what no client can consume is bounded: a size (then sends fail, the route logs it) and an age (then dropped)
+            config.addAddressSetting(requestsQueue + ".rejected", new AddressSettings()
+                    .setMaxSizeBytes(rejectedMaxBytes)
+                    .setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL)
+                    .setExpiryDelay(rejectedExpiry.toMillis())
+                    .setMaxExpiryDelay(rejectedExpiry.toMillis())
+                    .setExpiryAddress(SimpleString.of("")));
+        }
+        // every client message: at most MAX_CLIENT_MESSAGE_BYTES, and never one of the outbox's duplicate ids
+        config.registerBrokerPlugin(new ClientMessageGuard(SERVICE_USER));
         for (String q : concat(queues, List.of(DEAD_LETTER_QUEUE, EXPIRY_QUEUE))) {
             config.addQueueConfiguration(QueueConfiguration.of(q).setAddress(q).setRoutingType(RoutingType.ANYCAST).setDurable(true));
         }

@@ -430,7 +430,10 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             if (EmbeddedBroker.SERVICE_USER.equals(login.user())) {
                 throw new ConfigurationError("ontap.broker.user: '" + login.user() + "' is the service's own user; choose another", null);
             }
-            EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues).clientLogin(login, requests, outcomes);
+            EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues).clientLogin(login, requests, outcomes)
+                    .rejectedLimits(byteSize(context, "ontap.requests.rejected.max-size", EmbeddedBroker.DEFAULT_REJECTED_MAX_BYTES),
+                            positiveDuration(context, "ontap.requests.rejected.expiry", EmbeddedBroker.DEFAULT_REJECTED_EXPIRY));
+            context.getRegistry().bind("ontapEmbeddedBroker", broker); // for tests that look inside it
             try {
                 broker.checkAddress(); // the broker itself starts with the context, before the routes, and stops with it
             } catch (EmbeddedBroker.AcceptorException e) {
@@ -477,6 +480,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         caching.setSessionCacheSize(10);
         caching.setReconnectOnException(true);
         context.getComponent("jms", JmsComponent.class).setConnectionFactory(caching);
+        // Camel* in any letter case never crosses the broker either way (camel-jms' own filter is case-sensitive)
+        context.getComponent("jms", JmsComponent.class).setHeaderFilterStrategy(new io.ontapjobs.broker.CaseInsensitiveJmsHeaderFilter());
         // named without its URL: Camel's health output escapes slashes twice
         String where = url.isEmpty() ? "the embedded broker" : "the broker of ontap.broker.url";
         addService(context, new ServiceSupport() { // stops before the broker: services stop in reverse order
@@ -501,8 +506,9 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
 
     /**
      * Requests are JSON text: a Java-serialized ObjectMessage is never turned back into objects (deserializing what a
-     * client sends is how gadget chains run code). Reading one fails, so the broker redelivers it and then moves it
-     * to its dead-letter queue; nothing is run.
+     * client sends is how gadget chains run code). The queue route refuses one unread ({@code QueueIntake}); a
+     * route of the operator's that reads one fails, so the broker redelivers it and then moves it to its dead-letter
+     * queue; nothing is run.
      */
     static void refuseJavaObjects(ConnectionFactory factory) {
         if (factory instanceof ActiveMQConnectionFactory artemis) {
@@ -513,6 +519,46 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             policy.setDenyList("*");
             qpid.setDeserializationPolicy(policy);
         }
+    }
+
+    /** A size in bytes: {@code 10MB}, {@code 512KB}, {@code 1GB} (powers of 1024; KiB, MiB, GiB too) or a number of bytes. */
+    static long byteSize(CamelContext context, String key, long otherwise) {
+        String text = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
+        if (text.isEmpty()) {
+            return otherwise;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(|B|KB|KIB|K|MB|MIB|M|GB|GIB|G)")
+                .matcher(text.toUpperCase(java.util.Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            long unit = switch (m.group(2)) {
+                case "KB", "KIB", "K" -> 1024L;
+                case "MB", "MIB", "M" -> 1024L * 1024;
+                case "GB", "GIB", "G" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            if (n > 0 && n <= Long.MAX_VALUE / unit) {
+                return n * unit;
+            }
+        }
+        throw new ConfigurationError(key + ": '" + text + "' is not a size (use e.g. 10MB, 512KB, 1GB)", null);
+    }
+
+    /** A duration of more than nothing, e.g. {@code 7d}, {@code 12h}. */
+    static java.time.Duration positiveDuration(CamelContext context, String key, java.time.Duration otherwise) {
+        String text = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
+        if (text.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            java.time.Duration d = io.ontapjobs.policy.Durations.parse(text);
+            if (!d.isZero() && !d.isNegative()) {
+                return d;
+            }
+        } catch (IllegalArgumentException e) {
+            // the sentence below names the key
+        }
+        throw new ConfigurationError(key + ": '" + text + "' is not a duration (use e.g. 7d, 12h, 30m)", null);
     }
 
     private static String queue(CamelContext context, String key, String otherwise) {
