@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proof that camel-ontap is a library: this application's class path (camel-ontap, Camel Spring Boot, and
+ * The proof that camel-ontap is a library: this application's class path (camel-ontap and its starter, Camel Spring Boot, and
  * ontap-simulator for the tests) holds no part of the ontap-jobs service, nor the database, migrations, broker or
  * command line the service brings.
  */
@@ -41,5 +41,7 @@ class ClassPathTest {
         assertThatCode(() -> Class.forName("io.ontapjobs.component.OntapComponent")).doesNotThrowAnyException();
         assertThatCode(() -> Class.forName("io.ontapjobs.simulator.OntapSimulator")).doesNotThrowAnyException();
         assertThatCode(() -> Class.forName("org.apache.camel.spring.boot.CamelAutoConfiguration")).doesNotThrowAnyException();
+        assertThatCode(() -> Class.forName("io.ontapjobs.component.springboot.OntapComponentAutoConfiguration"))
+                .doesNotThrowAnyException();
     }
 }

@@ -2,7 +2,9 @@ package io.ontapjobs.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.component.OntapConstants;
+import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.simulator.OntapSimulator;
 import io.ontapjobs.simulator.Scenario;
 import java.time.Duration;
@@ -22,8 +24,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The application as Spring Boot starts it (application.properties, the YAML routes, camel-ontap found on the class
- * path), against an ONTAP simulator on a free port in place of a cluster. Each test scripts how the volume's job ends
+ * The application as Spring Boot starts it (application.properties, the YAML routes, camel-ontap and its starter found
+ * on the class path), against an ONTAP simulator on a free port in place of a cluster. Each test scripts how the volume's job ends
  * and checks which branch of the route took it.
  */
 @CamelSpringBootTest
@@ -32,12 +34,12 @@ class CreateVolumeExampleTest {
     static final String VOLUMES = "/api/storage/volumes";
     static final OntapSimulator SIM = OntapSimulator.builder().port(0).username("admin").password("netapp1!").build().start();
 
-    /** The simulator stands in for cluster "default": the keys application.properties sets, pointed at it. */
+    /** The simulator stands in for cluster "default": the camel.component.ontap.* keys application.properties sets, pointed at it. */
     @DynamicPropertySource
     static void cluster(DynamicPropertyRegistry registry) {
-        registry.add("ontap.clusters.default.url", SIM::baseUrl);
-        registry.add("ontap.clusters.default.username", () -> "admin");
-        registry.add("ontap.clusters.default.password", () -> "netapp1!");
+        registry.add("camel.component.ontap.url", SIM::baseUrl);
+        registry.add("camel.component.ontap.username", () -> "admin");
+        registry.add("camel.component.ontap.password", () -> "netapp1!");
     }
 
     @AfterAll
@@ -55,6 +57,17 @@ class CreateVolumeExampleTest {
         SIM.clearScenarios();
         SIM.clearFaults();
         SIM.stats().reset();
+    }
+
+    @Test
+    void theClusterIsTheOneTheComponentsOptionsDefine() {
+        // camel.component.ontap.* reached the component (camel-ontap-starter), and ontap:default took its cluster from them
+        OntapComponent ontap = camel.getComponent("ontap", OntapComponent.class);
+        assertThat(ontap.getConfiguration().getUrl()).isEqualTo(SIM.baseUrl());
+        ClusterConfig cluster = ontap.clusterConfig("default");
+        assertThat(cluster.url().toString()).isEqualTo(SIM.baseUrl());
+        assertThat(cluster.username()).isEqualTo("admin");
+        assertThat(cluster.requestTimeout()).as("camel.component.ontap.request-timeout").isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
