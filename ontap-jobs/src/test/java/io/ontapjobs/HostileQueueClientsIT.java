@@ -116,7 +116,7 @@ class HostileQueueClientsIT {
                 assertThat(core.sendText("{\"id\":\"after-oversized\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"v\"}}"))
                         .isTrue();
             }
-            Path outcome = tmp.resolve("outcomes/after-oversized.json");
+            Path outcome = tmp.resolve("outcomes/queue.after-oversized.json");
             long sent = System.nanoTime();
             long deadline = sent + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(outcome) && System.nanoTime() < deadline) {
@@ -124,7 +124,7 @@ class HostileQueueClientsIT {
             }
             assertThat(outcome).as("the valid request's outcome\n%s", tail()).exists();
             System.out.printf("the valid request's outcome after %d ms%n", (System.nanoTime() - sent) / 1_000_000);
-            assertThat(Files.readString(tmp.resolve("outcomes/after-oversized.json"))).contains("\"succeeded\"");
+            assertThat(Files.readString(tmp.resolve("outcomes/queue.after-oversized.json"))).contains("\"succeeded\"");
         } finally {
             pool.shutdownNow();
             serve.destroy();

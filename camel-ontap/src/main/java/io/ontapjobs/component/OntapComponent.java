@@ -13,13 +13,9 @@ import io.ontapjobs.operation.OperationRunner;
 import io.ontapjobs.operation.OperationState;
 import io.ontapjobs.policy.Policies;
 import io.ontapjobs.policy.Policy;
-import io.ontapjobs.policy.Durations;
-import io.ontapjobs.policy.PollSettings;
 import io.ontapjobs.time.OntapClock;
 import io.ontapjobs.time.SystemClock;
 import io.ontapjobs.tracker.JobTracker;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.ontapjobs.metrics.OntapMetrics;
 import java.util.List;
 import java.util.Map;
@@ -247,7 +243,7 @@ public class OntapComponent extends DefaultComponent {
             }
         }
         if (policies == null) {
-            policies = loadPolicies();
+            policies = PolicyFiles.load(getCamelContext(), policiesFile);
         }
         configurationLoaded = true;
     }
@@ -354,41 +350,6 @@ public class OntapComponent extends DefaultComponent {
     private static void warnInsecure(ClusterConfig c) {
         LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
                 + " can read its password and forge its answers", c.name(), c.url().getHost());
-    }
-
-    /** {@code ontap.poll.initial|max|multiplier|jitter}: the polling of policies that set no {@code poll}. */
-    private PollSettings defaultPoll() {
-        var props = getCamelContext().getPropertiesComponent();
-        PollSettings d = PollSettings.DEFAULT;
-        try {
-            return new PollSettings(
-                    props.resolveProperty("ontap.poll.initial").map(Durations::parse).orElse(d.initial()),
-                    props.resolveProperty("ontap.poll.max").map(Durations::parse).orElse(d.max()),
-                    props.resolveProperty("ontap.poll.multiplier").map(Double::parseDouble).orElse(d.multiplier()),
-                    props.resolveProperty("ontap.poll.jitter").map(Double::parseDouble).orElse(d.jitter()));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("ontap.poll.*: " + e.getMessage(), e);
-        }
-    }
-
-    private Policies loadPolicies() throws java.io.IOException {
-        PollSettings poll = defaultPoll();
-        String file = policiesFile != null ? policiesFile
-                : getCamelContext().getPropertiesComponent().resolveProperty("ontap.policies.file").orElse(null);
-        if (file != null && file.startsWith("classpath:")) { // the copy inside the jar
-            String resource = file.substring("classpath:".length());
-            try (var in = getCamelContext().getClassResolver().loadResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalArgumentException("ontap.policies.file: " + file + " not found");
-                }
-                return Policies.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file, poll);
-            }
-        }
-        if (file != null) {
-            return Policies.load(Path.of(file), poll); // a named file must exist: its absence is a mistake worth stopping for
-        }
-        Path standard = Path.of("config/policies.yaml");
-        return Files.isRegularFile(standard) ? Policies.load(standard, poll) : Policies.builtIn(poll);
     }
 
     private Cluster open(ClusterConfig config) {

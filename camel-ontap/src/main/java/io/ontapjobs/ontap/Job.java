@@ -12,6 +12,18 @@ public record Job(String uuid, String state, Long code, String message, String e
                   String startTime, String endTime, ObjectNode raw) {
 
     public static final String FIELDS = "uuid,state,code,message,error,start_time,end_time,description";
+    /** A job UUID's characters, as ONTAP gives them: what may be put into a URL's path ({@code /api/cluster/jobs/{uuid}}). */
+    public static final java.util.regex.Pattern UUID = java.util.regex.Pattern.compile("[0-9A-Fa-f-]{1,64}");
+
+    /** Whether {@code uuid} is a job UUID ({@link #UUID}); false for null. */
+    public static boolean isUuid(String uuid) {
+        return uuid != null && UUID.matcher(uuid).matches();
+    }
+
+    /** A job known by its UUID only, not read yet. */
+    public static Job unseen(String uuid) {
+        return from(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("uuid", uuid));
+    }
 
     public static Job from(JsonNode node) {
         JsonNode error = node.path("error");

@@ -1,6 +1,12 @@
 package io.ontapjobs.operation;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ontapjobs.outcome.Outcome;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An operation as its repository keeps it.
@@ -19,5 +25,36 @@ public record StoredOperation(String id, String cluster, String request, String 
     public StoredOperation(String id, String cluster, String request, String status, int attempts, String jobs,
                            Instant acceptedAt, String outcome) {
         this(id, cluster, request, status, attempts, jobs, acceptedAt, outcome, null);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The job UUIDs of {@link #jobs()} (none before the cluster answered). */
+    public List<String> jobUuids() {
+        List<String> uuids = new ArrayList<>();
+        try {
+            JSON.readTree(jobs == null ? "[]" : jobs).forEach(n -> uuids.add(n.asText()));
+        } catch (IOException e) {
+            throw new IllegalStateException("stored jobs of " + id + " are unreadable", e);
+        }
+        return uuids;
+    }
+
+    /** Job UUIDs as {@link #jobs()} keeps them: a JSON array. */
+    public static String jobsJson(List<String> uuids) {
+        return JSON.valueToTree(uuids).toString();
+    }
+
+    /** The {@link #outcome()} read back, or null while not ended. */
+    public Outcome readOutcome() {
+        if (outcome == null) {
+            return null;
+        }
+        try {
+            JsonNode event = JSON.readTree(outcome);
+            return Outcome.fromCloudEvent(event);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("stored outcome of " + id + " is unreadable", e);
+        }
     }
 }

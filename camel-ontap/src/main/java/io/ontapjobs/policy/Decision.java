@@ -9,6 +9,6 @@ import java.time.Duration;
  * @param delay  for retry, how long to wait before the next attempt
  * @param reason the rule in words, for logs and outcomes
  */
-public record Decision(Action action, Duration delay, String reason, Rule rule) {
-    static final Decision NONE = new Decision(null, Duration.ZERO, null, null);
+public record Decision(Action action, Duration delay, String reason) {
+    static final Decision NONE = new Decision(null, Duration.ZERO, null);
 }

@@ -35,17 +35,16 @@ public record Policy(String name, PollSettings poll, Duration timeout, OnTimeout
             }
             String which = "rule " + (i + 1) + " of policy '" + name + "' (line " + rule.line() + ")";
             if (rule.then() != Action.RETRY) {
-                return new Decision(rule.then(), Duration.ZERO, which + ": " + rule.then().word(), rule);
+                return new Decision(rule.then(), Duration.ZERO, which + ": " + rule.then().word());
             }
             if (attempt >= rule.maxAttempts()) {
-                return new Decision(Action.FAIL, Duration.ZERO, "gave up after " + attempt + " attempts (" + which + ")", rule);
+                return new Decision(Action.FAIL, Duration.ZERO, "gave up after " + attempt + " attempts (" + which + ")");
             }
             Duration delay = new Backoff(rule.backoff(), 2, RETRY_NOMINAL_CAP, RETRY_JITTER).delay(attempt, random);
             if (delay.compareTo(MAX_RETRY_DELAY) > 0) {
                 delay = MAX_RETRY_DELAY;
             }
-            return new Decision(Action.RETRY, delay,
-                    which + ": retry, attempt " + (attempt + 1) + " of " + rule.maxAttempts(), rule);
+            return new Decision(Action.RETRY, delay, which + ": retry, attempt " + (attempt + 1) + " of " + rule.maxAttempts());
         }
         return Decision.NONE;
     }

@@ -445,7 +445,7 @@ class OntapComponentTest extends CamelTestSupport {
         var runner = context.getComponent("ontap", OntapComponent.class).runner();
         // the tracker reads the job as paused and keeps watching it
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> runner.view("pause-me").get().at("/jobs/0/state").asText().equals("paused"));
+                .until(() -> "paused".equals(runner.snapshot("pause-me").get().jobs().get(0).state()));
         assertThat(outcome).isNotDone();
         template.send("ontap:default?operation=resume", x -> x.getIn().setHeader(OntapConstants.OPERATION_ID, "pause-me"));
 

@@ -64,28 +64,4 @@ class OperationQueryTest {
         assertThat(read.toCloudEvent().at("/data/operation").has("query")).as("none: none shown").isFalse();
         assertThat(read.path()).isEqualTo("/api/storage/volumes");
     }
-
-    @Test
-    void theApiViewOfAStoredOperationShowsItsQueryEvenFromAnOutcomeStoredWithoutIt() throws Exception {
-        var repository = new InMemoryOperationRepository();
-        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        try {
-            OperationRunner runner = new OperationRunner(name -> null, io.ontapjobs.policy.Policies.builtIn()::get,
-                    new io.ontapjobs.time.SystemClock(timer), new java.util.Random(), repository, List.of(),
-                    io.ontapjobs.metrics.OntapMetrics.NONE);
-            String request = "{\"id\":\"%s\",\"cluster\":\"default\",\"method\":\"PATCH\",\"path\":\"/api/storage/volumes\","
-                    + "\"query\":{\"svm.name\":\"svm1\",\"name\":\"vol1\"},\"return_timeout\":5}";
-            repository.insert("waiting", "default", request.formatted("waiting"), Instant.parse("2026-12-07T22:00:00Z"));
-            repository.insert("old", "default", request.formatted("old"), Instant.parse("2026-12-07T21:00:00Z"));
-            // an outcome as this service wrote it before outcomes recorded the query
-            repository.end("old", "succeeded", new Outcome("old", "default", "PATCH", "/api/storage/volumes", OutcomeStatus.SUCCEEDED, null,
-                    List.of(), 1, 0, 202, null, null, Instant.parse("2026-12-07T21:00:05Z")).toJson());
-
-            String query = "{\"name\":\"vol1\",\"svm.name\":\"svm1\"}";
-            assertThat(runner.view("waiting").orElseThrow().at("/operation/query").toString()).isEqualTo(query);
-            assertThat(runner.view("old").orElseThrow().at("/operation/query").toString()).isEqualTo(query);
-        } finally {
-            timer.shutdownNow();
-        }
-    }
 }

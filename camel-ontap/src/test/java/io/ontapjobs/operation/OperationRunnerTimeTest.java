@@ -89,7 +89,7 @@ class OperationRunnerTimeTest {
 
             @Override
             public void triggering(String id, int attempt) {
-                seen.add("attempt " + attempt + ": " + runner.view(id).orElseThrow().get("status").asText()
+                seen.add("attempt " + attempt + ": " + runner.snapshot(id).orElseThrow().status()
                         + ", triggering " + runner.count(config.name(), OperationState.TRIGGERING)
                         + ", running " + runner.count(config.name(), OperationState.RUNNING));
                 memory.triggering(id, attempt);
@@ -185,6 +185,7 @@ class OperationRunnerTimeTest {
         assertThat(outcome.join().status()).isEqualTo(OutcomeStatus.LOST);
         assertThat(outcome.join().reason()).contains("unreachable for 30s").contains("nothing was sent");
         assertThat(outcome.join().time()).isEqualTo(ORIGIN.plusSeconds(30));
+        assertThat(outcome.join().attempts()).as("sends the cluster never took are one attempt").isEqualTo(1);
     }
 
     @Test
@@ -199,7 +200,7 @@ class OperationRunnerTimeTest {
         assertThat(outcome.join().status()).isEqualTo(OutcomeStatus.SUCCEEDED);
         // the first attempt's job is known, but the second trigger is as uncertain as the first while it is sent
         assertThat(seen).containsExactly("attempt 1: triggering, triggering 1, running 0", "attempt 2: triggering, triggering 1, running 0");
-        assertThat(runner.view("s1").orElseThrow().get("status").asText()).isEqualTo("succeeded");
+        assertThat(runner.snapshot("s1").orElseThrow().status()).isEqualTo("succeeded");
         assertThat(runner.count("default", OperationState.RUNNING)).isZero();
     }
 }

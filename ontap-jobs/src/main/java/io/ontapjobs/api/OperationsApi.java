@@ -76,7 +76,7 @@ public class OperationsApi extends RouteBuilder {
 
         from("direct:api-list").routeId("api-list").process(e -> {
             ArrayNode list = JSON.createArrayNode();
-            runner().list(e.getIn().getHeader("status", String.class)).forEach(list::add);
+            OperationViews.list(runner(), e.getIn().getHeader("status", String.class)).forEach(list::add);
             ObjectNode answer = JSON.createObjectNode().put("num_records", list.size());
             answer.set("records", list);
             // the page says so: outcomes of a simulator are no real work
@@ -87,7 +87,7 @@ public class OperationsApi extends RouteBuilder {
 
         from("direct:api-get").routeId("api-get").process(e -> {
             String id = e.getIn().getHeader("id", String.class);
-            var view = runner().view(id);
+            var view = OperationViews.view(runner(), id);
             if (view.isPresent()) {
                 json(e.getMessage(), 200, view.get());
             } else {
@@ -140,7 +140,7 @@ public class OperationsApi extends RouteBuilder {
         boolean fresh = runner().accept(request);
         e.setProperty("ontapNew", fresh);
         e.setProperty("ontapRequest", request);
-        var view = runner().view(request.id())
+        var view = OperationViews.view(runner(), request.id())
                 .orElseThrow(() -> new IllegalStateException("operation " + request.id() + " is recorded but cannot be read back"));
         Message out = e.getMessage();
         json(out, fresh ? 202 : 200, view);

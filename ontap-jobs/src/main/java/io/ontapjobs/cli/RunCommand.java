@@ -190,7 +190,7 @@ public class RunCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleAtFixedRate(() -> ontap.runner().view(id).ifPresent(v ->
+        timer.scheduleAtFixedRate(() -> io.ontapjobs.api.OperationViews.view(ontap.runner(), id).ifPresent(v ->
                 System.err.print("\r" + progressLine(v, Duration.ofNanos(System.nanoTime() - start), 100))), 0, 500, TimeUnit.MILLISECONDS);
         return timer;
     }

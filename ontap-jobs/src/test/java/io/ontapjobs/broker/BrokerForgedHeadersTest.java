@@ -118,7 +118,8 @@ class BrokerForgedHeadersTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void aForgedHeaderSteersNothingAndTheRealOutcomeArrives(Protocol protocol, Forged header) throws Exception {
-        String victim = "victim-" + protocol.name().toLowerCase(Locale.ROOT) + "-" + (++counter);
+        String sent = "victim-" + protocol.name().toLowerCase(Locale.ROOT) + "-" + (++counter);
+        String victim = "queue." + sent; // the id its outcome carries (a queue request's id gets the queue's prefix)
         String forgedBody = "{\"id\":\"" + victim + "\",\"forged\":true,\"data\":{\"status\":\"succeeded\"}}";
         Map<String, String> forgedHeaders = new LinkedHashMap<>();
         forgedHeaders.put(header.name(), header.value(victim));
@@ -147,7 +148,7 @@ class BrokerForgedHeadersTest {
 
         // the victim's own request, with the same header (but no duplicate id): it runs as written, to one real outcome
         Map<String, String> victimHeaders = header.duplicateId() ? Map.of() : Map.of(header.name(), header.value(victim));
-        String request = "{\"id\":\"" + victim + "\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"v\"}}";
+        String request = "{\"id\":\"" + sent + "\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"v\"}}";
         assertThat(send(protocol, request, victimHeaders)).as("the victim's request was taken").isTrue();
         await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/" + victim + ".json")));
         List<JsonNode> outcomes = consumeOutcomes(victim);

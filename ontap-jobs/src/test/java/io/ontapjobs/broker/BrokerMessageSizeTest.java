@@ -75,7 +75,7 @@ class BrokerMessageSizeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !Files.isDirectory(large) || isEmpty(large));
         String id = "after-huge-" + protocol.name().toLowerCase();
         assertThat(send(service, protocol, String.format(REQUEST, id).getBytes(StandardCharsets.UTF_8), false)).isTrue();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/" + id + ".json")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue." + id + ".json")));
     }
 
     @ParameterizedTest
@@ -94,7 +94,7 @@ class BrokerMessageSizeTest {
                 .isBetween(System.currentTimeMillis() + sevenDays - 120_000, System.currentTimeMillis() + sevenDays + 1000);
         String id = "after-big-" + protocol.name().toLowerCase();
         assertThat(send(service, protocol, String.format(REQUEST, id).getBytes(StandardCharsets.UTF_8), false)).isTrue();
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/" + id + ".json")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue." + id + ".json")));
     }
 
     @Test
@@ -107,7 +107,7 @@ class BrokerMessageSizeTest {
         // every one was taken from the requests queue, then a valid request still runs
         String id = "after-rejects";
         assertThat(send(service, Protocol.CORE, String.format(REQUEST, id).getBytes(StandardCharsets.UTF_8), false)).isTrue();
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(tmp.resolve("outcomes/" + id + ".json")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(tmp.resolve("outcomes/queue." + id + ".json")));
         var broker = service.context().getRegistry().lookupByNameAndType("ontapEmbeddedBroker", EmbeddedBroker.class).server();
         await().atMost(Duration.ofSeconds(10)).until(() -> broker.locateQueue(SimpleString.of("ontap.requests")).getMessageCount() == 0);
         long kept = broker.locateQueue(SimpleString.of("ontap.requests.rejected")).getMessageCount();
