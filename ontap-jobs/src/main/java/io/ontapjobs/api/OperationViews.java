@@ -112,7 +112,12 @@ public final class OperationViews {
             }
         } else if (o.query().isEmpty() && v.path("operation").isObject()) {
             // an outcome stored before outcomes recorded the query: the stored request still holds it
-            Map<String, String> query = new LinkedHashMap<>(OperationRequest.fromStored(s.request()).query());
+            Map<String, String> query = new LinkedHashMap<>();
+            try {
+                JSON.readTree(s.request()).path("query").properties().forEach(e -> query.put(e.getKey(), e.getValue().asText()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("stored request of " + s.id() + " is unreadable", e);
+            }
             query.remove("return_timeout");
             putQuery((ObjectNode) v.get("operation"), query);
         }
