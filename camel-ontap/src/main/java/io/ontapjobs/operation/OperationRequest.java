@@ -162,6 +162,16 @@ public record OperationRequest(String id, String cluster, String method, String 
     }
 
     /**
+     * The id this request had before entry points' ids got their source's prefix ({@code inbox.x} → {@code x}), for
+     * a request of the inbox or the queue; else null. An operation recorded under it by the same source before an
+     * upgrade is that request's, so a file or message taken again after the upgrade is not run twice.
+     */
+    public String unprefixedId() {
+        return requestedBy != null && SOURCES.contains(requestedBy) && id.startsWith(requestedBy + ".")
+                ? id.substring(requestedBy.length() + 1) : null;
+    }
+
+    /**
      * Refuses an id in an entry point's namespace ({@code inbox.…}, {@code queue.…}, in any case): for requesters
      * other than that entry point (the API).
      */

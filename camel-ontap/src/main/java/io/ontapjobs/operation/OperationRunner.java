@@ -79,6 +79,7 @@ public class OperationRunner {
      * @throws InvalidRequestException for an unknown cluster or policy, before anything is sent
      */
     public CompletableFuture<Outcome> run(OperationRequest request) {
+        request = recordedBeforeTheIdPrefix(request);
         OperationRun run = runs.get(request.id());
         if (run == null) {
             accept(request); // refuses another requester's id
@@ -140,6 +141,20 @@ public class OperationRunner {
             run.result.whenComplete((o, e) -> forgetOldest());
         }
         return fresh;
+    }
+
+    /**
+     * An inbox file or queue message taken before ids got their source's prefix, and taken again after an upgrade
+     * (it stays in the inbox, or unacknowledged, until its outcome): it goes on as the operation recorded then.
+     */
+    private OperationRequest recordedBeforeTheIdPrefix(OperationRequest request) {
+        String old = request.unprefixedId();
+        if (old == null || runs.containsKey(request.id()) || repository.find(request.id()).isPresent()) {
+            return request;
+        }
+        boolean same = repository.find(old).map(s -> request.requestedBy().equals(OperationRequest.storedRequester(s.request())))
+                .orElse(false);
+        return same ? request.with(old, request.cluster()) : request;
     }
 
     /** An id belongs to whoever made it: the same requester gets its operation, any other is refused. */

@@ -147,6 +147,25 @@ class OperationRunnerIdsTest {
     }
 
     @Test
+    void aFileTakenBeforeIdsHadTheirPrefixGoesOnAsThatOperationAfterAnUpgrade() throws Exception {
+        // recorded by the version before the prefix: the file's bare id, requested by the inbox, not yet ended
+        repository.insert("nightly", "default", "{\"id\":\"nightly\",\"cluster\":\"default\",\"method\":\"POST\","
+                + "\"path\":\"/api/storage/volumes\",\"body\":{\"name\":\"vol_n\"},\"requested_by\":\"inbox\"}", java.time.Instant.now());
+        OperationRunner upgraded = process(Set.of("default"));
+        assertThat(upgraded.resume()).isEqualTo(1);
+        OperationRequest file = OperationRequest.fromJson("{\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
+                + "\"body\":{\"name\":\"vol_n\"}}", "nightly").requestedBy(OperationRequest.INBOX); // the same file, read again
+
+        assertThat(outcome(upgraded.run(file)).operationId()).isEqualTo("nightly");
+        assertThat(repository.find("inbox.nightly")).as("no second operation").isEmpty();
+        assertThat(sim.stats().triggers()).as("triggered once").isEqualTo(1);
+        // another source's bare id is not taken over: a queue message named like the file is its own operation
+        OperationRequest message = request("nightly", "vol_q", OperationRequest.QUEUE);
+        assertThat(outcome(upgraded.run(message)).operationId()).isEqualTo("queue.nightly");
+        assertThat(sim.stats().triggers()).isEqualTo(2);
+    }
+
+    @Test
     void anIdRecordedByAnotherProcessOrAnEarlierOneIsRefusedToAnotherRequester() throws Exception {
         OperationRunner recorder = process(Set.of()); // another replica: records, its cluster's owner runs it
         OperationRunner owner = process(Set.of("default"));
