@@ -21,11 +21,21 @@ final class ControlApi {
     private final Rules rules;
     private final SimulatorStats stats;
     private final JobTable jobs;
+    private final Ems ems;
 
-    ControlApi(Rules rules, SimulatorStats stats, JobTable jobs) {
+    ControlApi(Rules rules, SimulatorStats stats, JobTable jobs, Ems ems) {
         this.rules = rules;
         this.stats = stats;
         this.jobs = jobs;
+        this.ems = ems;
+    }
+
+    /** The body of {@code POST /_simulator/ems/events}. */
+    static final class EventBody {
+        @com.fasterxml.jackson.annotation.JsonProperty("node") String node;
+        @com.fasterxml.jackson.annotation.JsonProperty("message") String message;
+        @com.fasterxml.jackson.annotation.JsonProperty("severity") String severity;
+        @com.fasterxml.jackson.annotation.JsonProperty("parameters") java.util.LinkedHashMap<String, String> parameters;
     }
 
     /** True for {@code /_simulator} and the paths below it (already normalized). */
@@ -73,8 +83,48 @@ final class ControlApi {
             case "DELETE /faults":
                 rules.clearFaults();
                 return new Answer(200, ok);
+            case "POST /ems/events":
+                return emit(body);
             default:
+                if (method.equals("POST") && sub.startsWith("/ems/nodes/") && sub.endsWith("/replace")) {
+                    String node = sub.substring("/ems/nodes/".length(), sub.length() - "/replace".length());
+                    try {
+                        String uuid = ems.replaceNode(node);
+                        ObjectNode o = JSON.createObjectNode();
+                        o.put("name", node);
+                        o.put("uuid", uuid);
+                        return new Answer(200, o);
+                    } catch (IllegalArgumentException e) {
+                        return Answer.error(404, String.valueOf(OntapErrors.ENTRY_NOT_FOUND), e.getMessage(), "node");
+                    }
+                }
                 return Answer.error(404, String.valueOf(OntapErrors.API_NOT_FOUND), "Unknown control endpoint: " + method + " " + path, "");
+        }
+    }
+
+    /** {@code POST /_simulator/ems/events}: {"node", "message", "severity", "parameters": {name: value}} → 201 and where it is. */
+    private Answer emit(InputStream body) throws IOException {
+        EventBody e;
+        try {
+            e = JSON.readValue(body, EventBody.class);
+        } catch (JsonProcessingException ex) {
+            Specs.SpecException se = Specs.describe(ex);
+            return controlError(se.getMessage(), se.key);
+        }
+        if (e == null || e.message == null || e.message.isBlank()) {
+            return controlError("an event needs \"message\"", "message");
+        }
+        try {
+            EmittedEvent done = ems.emit(e.node, e.message, e.severity, e.parameters);
+            ObjectNode o = JSON.createObjectNode();
+            ObjectNode n = o.putObject("node");
+            n.put("name", done.nodeName());
+            n.put("uuid", done.nodeUuid());
+            o.put("index", done.index());
+            o.putObject("_links").putObject("self").put("href", Ems.EVENTS + "/" + done.nodeUuid() + "/" + done.index());
+            return new Answer(201, o);
+        } catch (IllegalArgumentException ex) {
+            return controlError(ex.getMessage(), e.severity != null && ex.getMessage().startsWith("severity") ? "severity" : "node");
         }
     }
 

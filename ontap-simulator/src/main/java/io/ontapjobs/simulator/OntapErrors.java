@@ -13,6 +13,10 @@ public final class OntapErrors {
     public static final long INVALID_VALUE = 262197;
     /** 400: unexpected argument or unreadable JSON body. */
     public static final long UNEXPECTED_ARGUMENT = 262179;
+    /** 400: {@code filter.name} on {@code /api/support/ems/events} names no EMS filter (ONTAP's code; HTTP 400 is the simulator's choice). */
+    public static final long EMS_FILTER_NOT_FOUND = 983093;
+    /** 409: creating an EMS filter or destination that exists: ONTAP's "duplicate entry" (HTTP 409 is the simulator's choice). */
+    public static final long DUPLICATE_ENTRY = 1;
     /** 404/405: API path or method not found (simulator choice). */
     public static final long API_NOT_FOUND = 3;
     /** 414: request URI too long (simulator choice; real ONTAP's front end refuses such request lines). */

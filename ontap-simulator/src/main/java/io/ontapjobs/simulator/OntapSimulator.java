@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,8 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>This class is the public face: the builder, the server's lifecycle, and routing (faults, URI length,
  * authentication, methods) to the parts that answer: {@link JobTable} for the jobs endpoint, {@link Triggers} for
- * requests that start operations, {@link RecordStore} for other collections, {@link ControlApi} for
- * {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult.
+ * requests that start operations, {@link RecordStore} for other collections, {@link Ems} for
+ * {@code /api/support/ems} (events numbered per node, catalogue, filters, destinations, XML pushes), {@link ControlApi}
+ * for {@code /_simulator}. {@link Rules} holds the scenarios and faults they all consult. Clients connect to
+ * {@link RequestLineFront}, which repairs request lines the JDK server would refuse (a raw {@code |}) and ends TLS.
  *
  * <pre>{@code
  * try (OntapSimulator sim = OntapSimulator.builder().port(0).build().start()) {
@@ -84,8 +84,13 @@ public final class OntapSimulator implements AutoCloseable {
     private final JobTable jobs;
     private final Triggers triggers;
     private final ControlApi control;
+    private final Ems ems;
+    /** The latest requests under /api/support/ems, oldest first; at most {@link #emsRequestLogSize}. */
+    private final java.util.ArrayDeque<EmsRequest> emsRequests = new java.util.ArrayDeque<>();
+    private final int emsRequestLogSize;
 
     private HttpServer server;
+    private RequestLineFront front;
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService sweeper;
 
@@ -99,12 +104,15 @@ public final class OntapSimulator implements AutoCloseable {
         this.rules = new Rules(b.seed);
         this.jobs = new JobTable(b.retention.toMillis(), b.nodeName, seq, stats, b.clock);
         this.triggers = new Triggers(rules, jobs, records, b.defaultSvm);
-        this.control = new ControlApi(rules, stats, jobs);
+        this.emsRequestLogSize = b.emsRequestLog;
+        this.ems = new Ems(b.clock, stats, b.nodeNames(), b.clockSkews, b.emsLogSize);
+        this.control = new ControlApi(rules, stats, jobs, ems);
         rules.addScenarios(b.scenarios);
         b.faults.forEach(rules::addFault);
         for (Map.Entry<String, List<ObjectNode>> e : b.collections.entrySet()) {
             seed(e.getKey(), e.getValue());
         }
+        b.emsFiles.forEach(f -> f.scheduleOn(ems));
     }
 
     public static Builder builder() {
@@ -123,16 +131,19 @@ public final class OntapSimulator implements AutoCloseable {
             return t;
         });
         try {
-            InetSocketAddress address = new InetSocketAddress(bindAddress, requestedPort);
-            if (tls != null) {
-                HttpsServer https = HttpsServer.create(address, 1024);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls));
-                server = https;
-            } else {
-                server = HttpServer.create(address, 1024);
-            }
+            // the JDK server listens on loopback only; clients reach it through the front, which repairs request lines
+            // the JDK would refuse with HTML (a raw '|') and ends TLS
+            server = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 1024);
         } catch (IOException e) {
             executor.shutdownNow();
+            throw new UncheckedIOException("cannot listen on a loopback port: " + e.getMessage(), e);
+        }
+        try {
+            front = new RequestLineFront(bindAddress, requestedPort, tls, server.getAddress());
+        } catch (IOException e) {
+            executor.shutdownNow();
+            server.stop(0);
+            server = null;
             throw new UncheckedIOException("cannot listen on " + bindAddress + ":" + requestedPort + ": " + e.getMessage(), e);
         }
         server.setExecutor(executor);
@@ -145,6 +156,13 @@ public final class OntapSimulator implements AutoCloseable {
         });
         long every = jobs.sweepEveryMs();
         sweeper.scheduleWithFixedDelay(jobs::sweep, every, every, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                ems.tick(jobs.clock.millis()); // scheduled events are logged (and pushed) when due, even unread
+            } catch (Throwable ignored) {
+                // keep ticking
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -153,7 +171,7 @@ public final class OntapSimulator implements AutoCloseable {
         if (server == null) {
             throw new IllegalStateException("simulator not started");
         }
-        return server.getAddress().getPort();
+        return front.port();
     }
 
     /** {@code http://<bind address>:<port>}, or {@code https://} when serving TLS. */
@@ -189,6 +207,75 @@ public final class OntapSimulator implements AutoCloseable {
         rules.addScenarios(file.scenarios());
         file.faults().forEach(rules::addFault);
         file.collections().forEach(this::seed);
+        file.scheduleOn(ems); // its ems.events and ems.volumes; its nodes and log size only apply when building
+    }
+
+    // ------------------------------------------------------------------ EMS
+
+    /**
+     * Logs an EMS event on a node, as ONTAP would: the node numbers it (1, 2, 3… per node), stamps it with its clock
+     * (the simulator's plus the node's skew, to the second), and it is pushed to every {@code rest_api} destination
+     * whose filters let it through.
+     *
+     * @param node       node name, or null for the first node
+     * @param message    message name, e.g. {@code monitor.volume.full}; a name the catalogue lacks joins it
+     * @param severity   {@code emergency}, {@code alert}, {@code error}, {@code notice}, {@code informational},
+     *                   {@code debug}, or null for the catalogue's (informational for a new name)
+     * @param parameters the event's parameters in order (may be null)
+     * @throws IllegalArgumentException for an unknown node or severity
+     */
+    public EmittedEvent emitEvent(String node, String message, String severity, Map<String, String> parameters) {
+        return ems.emit(node, message, severity, parameters);
+    }
+
+    /** {@link #emitEvent(String, String, String, Map)} on the first node, with the catalogue's severity. */
+    public EmittedEvent emitEvent(String message, Map<String, String> parameters) {
+        return ems.emit(null, message, null, parameters);
+    }
+
+    /** Every EMS event held in the nodes' logs, in emission order (copies of the records, all fields). */
+    public List<ObjectNode> emsEvents() {
+        return ems.events();
+    }
+
+    /** The cluster's node names, in order (default {@code sim-01}, {@code sim-02}). */
+    public List<String> nodeNames() {
+        return ems.nodeNames();
+    }
+
+    /** A node's current uuid (stable for a name, until the node is replaced). */
+    public String nodeUuid(String node) {
+        return ems.nodeUuid(node);
+    }
+
+    /** Replaces a node: it gets a new uuid and an empty log, and numbers its events from 1 again. Returns the new uuid. */
+    public String replaceNode(String node) {
+        return ems.replaceNode(node);
+    }
+
+    /**
+     * The latest requests under {@code /api/support/ems} (at most 10,000, see {@link Builder#emsRequestLog(int)}),
+     * oldest first: when, method, the URI as sent and the {@code User-Agent}.
+     */
+    public List<EmsRequest> emsRequests() {
+        synchronized (emsRequests) {
+            return List.copyOf(emsRequests);
+        }
+    }
+
+    private void logEmsRequest(HttpExchange ex, String method, URI uri, String sent) {
+        stats.emsRequest();
+        if (emsRequestLogSize == 0) {
+            return;
+        }
+        String raw = sent != null ? sent : uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        EmsRequest r = new EmsRequest(jobs.clock.instant(), method, raw, ex.getRequestHeaders().getFirst("User-Agent"));
+        synchronized (emsRequests) {
+            if (emsRequests.size() == emsRequestLogSize) {
+                emsRequests.removeFirst();
+            }
+            emsRequests.addLast(r);
+        }
     }
 
     public SimulatorStats stats() {
@@ -224,10 +311,12 @@ public final class OntapSimulator implements AutoCloseable {
     public synchronized void close() {
         if (server != null) { // closing one never started leaves it startable, with return_timeout intact
             triggers.stopWaiting();
+            front.close();
             server.stop(0);
             executor.shutdownNow();
             sweeper.shutdownNow();
         }
+        ems.close();
     }
 
     /** The distinct {@code "<User-Agent> | <X-Dot-Client-App>"} pairs of the REST calls seen (at most 100). */
@@ -323,7 +412,13 @@ public final class OntapSimulator implements AutoCloseable {
     private Answer route(HttpExchange ex, String method, String path, URI uri) throws InterruptedException {
         String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
         String rawQuery = uri.getRawQuery();
-        if (rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1) > MAX_URI_LENGTH) {
+        String sent = ex.getRequestHeaders().getFirst(RequestLineFront.ORIGINAL_URI_HEADER); // as the client wrote it
+        boolean emsPath = Ems.serves(path);
+        if (emsPath) {
+            logEmsRequest(ex, method, uri, sent); // before the 414 check: a test sees the too-long URL a consumer sent
+        }
+        int uriLength = sent != null ? sent.length() : rawPath.length() + (rawQuery == null ? 0 : rawQuery.length() + 1);
+        if (uriLength > MAX_URI_LENGTH) {
             return Answer.error(414, String.valueOf(OntapErrors.URI_TOO_LONG),
                     "Request-URI too long: more than " + MAX_URI_LENGTH + " bytes. Split the query into smaller requests.", "");
         }
@@ -352,6 +447,9 @@ public final class OntapSimulator implements AutoCloseable {
             r.headers.put("Allow", allow);
             return r;
         }
+        if (emsPath) {
+            return ems.answer(method, path, params, ex.getRequestBody());
+        }
         if (path.equals(JobTable.PATH)) {
             stats.jobListGet();
             String uuid = params.get("uuid");
@@ -374,6 +472,9 @@ public final class OntapSimulator implements AutoCloseable {
         switch (method) {
             case "GET":
                 jobs.settlePending(jobs.clock.millis()); // records show what every job succeeded by now did
+                if (params.get(Triggers.JOB_RESULTS_UUID) != null) {
+                    return triggers.results(path, params);
+                }
                 return new Answer(200, records.get(path, params));
             case "POST":
             case "PATCH":
@@ -385,6 +486,9 @@ public final class OntapSimulator implements AutoCloseable {
 
     /** The methods a path takes, for {@code Allow} (OPTIONS and 405 answers). */
     private static String allowed(String path) {
+        if (Ems.serves(path)) {
+            return Ems.allowed(path);
+        }
         if (path.equals(JobTable.PATH)) {
             return "GET, HEAD, OPTIONS";
         }
@@ -469,6 +573,13 @@ public final class OntapSimulator implements AutoCloseable {
         private SSLContext tls;
         private java.time.Clock clock = java.time.Clock.systemUTC();
         private int jobPollLog = 10_000;
+        private String clusterName = "sim";
+        private int nodeCount = 2;
+        private List<String> nodes;
+        private final Map<String, Duration> clockSkews = new LinkedHashMap<>();
+        private int emsLogSize = 1000;
+        private int emsRequestLog = 10_000;
+        private final List<ScenarioFile> emsFiles = new ArrayList<>();
         private final List<Scenario> scenarios = new ArrayList<>();
         private final List<Fault> faults = new ArrayList<>();
         private final Map<String, List<ObjectNode>> collections = new LinkedHashMap<>();
@@ -557,7 +668,71 @@ public final class OntapSimulator implements AutoCloseable {
             this.scenarios.addAll(file.scenarios());
             this.faults.addAll(file.faults());
             file.collections().forEach(this::collection);
+            file.emsSettings().applyTo(this);
+            emsFiles.add(file);
             return this;
+        }
+
+        /** The cluster's name: its nodes are {@code <cluster>-01}, {@code <cluster>-02}, … (default {@code sim}). */
+        public Builder clusterName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("clusterName must not be blank");
+            }
+            this.clusterName = name;
+            return this;
+        }
+
+        /** How many nodes the cluster has (default 2), named {@code <cluster>-01}, … unless {@link #nodes} names them. */
+        public Builder nodeCount(int count) {
+            if (count < 1 || count > 24) {
+                throw new IllegalArgumentException("nodeCount must be within 1..24, not " + count);
+            }
+            this.nodeCount = count;
+            return this;
+        }
+
+        /** The cluster's node names, in order (overrides {@link #clusterName} and {@link #nodeCount}). */
+        public Builder nodes(String... names) {
+            if (names.length == 0 || new java.util.HashSet<>(List.of(names)).size() != names.length) {
+                throw new IllegalArgumentException("nodes: give at least one name, each once: " + List.of(names));
+            }
+            this.nodes = List.of(names);
+            return this;
+        }
+
+        /** A node's clock runs this much ahead (negative: behind) of the simulator's: its events' {@code time} shows it. */
+        public Builder clockSkew(String node, Duration skew) {
+            this.clockSkews.put(java.util.Objects.requireNonNull(node), java.util.Objects.requireNonNull(skew));
+            return this;
+        }
+
+        /** How many events each node's log keeps (default 1000; the oldest fall off; 0 keeps none). */
+        public Builder emsLogSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("emsLogSize must be at least 0, not " + size);
+            }
+            this.emsLogSize = size;
+            return this;
+        }
+
+        /** How many of the latest EMS requests {@link OntapSimulator#emsRequests()} keeps (default 10,000; 0: none). */
+        public Builder emsRequestLog(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("emsRequestLog must be at least 0, not " + size);
+            }
+            this.emsRequestLog = size;
+            return this;
+        }
+
+        List<String> nodeNames() {
+            if (nodes != null) {
+                return nodes;
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 1; i <= nodeCount; i++) {
+                out.add(String.format("%s-%02d", clusterName, i));
+            }
+            return out;
         }
 
         /** {@code node.name} of every job (default sim-node-01). */

@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
 final class Query {
     static final String START_SEQ = "start.seq";
     static final String START_OFFSET = "start.offset";
-    static final List<String> RESERVED = List.of("fields", "max_records", "return_records", "return_timeout", "order_by", START_SEQ, START_OFFSET);
+    /** Paging cursor of listings that grow while a client pages (EMS events): the newest item the first page saw. */
+    static final String START_SNAPSHOT = "start.snapshot";
+    static final List<String> RESERVED = List.of("fields", "max_records", "return_records", "return_timeout", "order_by", START_SEQ, START_OFFSET,
+            START_SNAPSHOT);
 
     /** A listed item: its insertion sequence number (default order, keyset paging) and its full JSON. */
     static final class Item {
@@ -56,6 +59,8 @@ final class Query {
     final Integer maxRecords;
     final boolean returnRecords;
     private final List<Order> orderBy = new ArrayList<>();
+    /** Fields every projected record keeps besides {@code uuid} and {@code _links}: a collection's keys (EMS events: node, index). */
+    List<String> keyFields = List.of();
     private final long startSeq;
     private final int startOffset;
 
@@ -173,6 +178,11 @@ final class Query {
 
     /** The listing answer for already-filtered items. */
     ObjectNode answer(String path, List<Item> items, List<String> defaultListFields) {
+        return answer(path, items, defaultListFields, new String[0]);
+    }
+
+    /** As above; {@code nextExtra} are raw name/value pairs added to the {@code next} link (e.g. a snapshot cursor). */
+    ObjectNode answer(String path, List<Item> items, List<String> defaultListFields, String... nextExtra) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         String self = path + (params.raw.isEmpty() ? "" : "?" + params.raw);
         if (!returnRecords) {
@@ -207,9 +217,10 @@ final class Query {
         ObjectNode links = out.putObject("_links");
         links.putObject("self").put("href", self);
         if (more && !page.isEmpty()) {
-            String next = keyset
-                    ? params.rebuild(List.of(START_SEQ, START_OFFSET), START_SEQ, String.valueOf(page.get(page.size() - 1).seq))
-                    : params.rebuild(List.of(START_SEQ, START_OFFSET), START_OFFSET, String.valueOf(startOffset + page.size()));
+            List<String> cursor = new ArrayList<>(List.of(keyset ? START_SEQ : START_OFFSET,
+                    keyset ? String.valueOf(page.get(page.size() - 1).seq) : String.valueOf(startOffset + page.size())));
+            cursor.addAll(List.of(nextExtra));
+            String next = params.rebuild(List.of(START_SEQ, START_OFFSET, START_SNAPSHOT), cursor.toArray(new String[0]));
             links.putObject("next").put("href", path + "?" + next);
         }
         return out;
@@ -227,6 +238,11 @@ final class Query {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         if (full.has("uuid")) {
             out.set("uuid", full.get("uuid"));
+        }
+        for (String k : keyFields) {
+            if (full.has(k)) {
+                out.set(k, full.get(k));
+            }
         }
         for (String f : wanted) {
             copyPath(full, out, f.split("\\."), 0);

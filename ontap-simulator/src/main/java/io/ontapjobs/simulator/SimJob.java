@@ -43,6 +43,11 @@ final class SimJob {
 
     /** Work to do once when the job succeeds (e.g. add the POSTed record to its collection); null if none. */
     volatile Runnable onSuccess;
+    /**
+     * {@code _links.results.href} of a multi-record POST's job: the collection with {@code ?job_results_uuid=<uuid>},
+     * which answers the records the job created (NetApp's Python client follows it in {@code post_collection}).
+     */
+    volatile String resultsHref;
 
     private long pausedTotalMs;
     private long pausedSinceMs = -1;
@@ -203,7 +208,7 @@ final class SimJob {
         svm.put("name", svmName);
         svm.put("uuid", svmUuid);
         svm.putObject("_links").putObject("self").put("href", "/api/svm/svms/" + svmUuid);
-        o.putObject("_links").putObject("self").put("href", "/api/cluster/jobs/" + uuid);
+        links(o);
         return o;
     }
 
@@ -211,8 +216,16 @@ final class SimJob {
     ObjectNode link() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("uuid", uuid);
-        o.putObject("_links").putObject("self").put("href", "/api/cluster/jobs/" + uuid);
+        links(o);
         return o;
+    }
+
+    private void links(ObjectNode o) {
+        ObjectNode links = o.putObject("_links");
+        links.putObject("self").put("href", "/api/cluster/jobs/" + uuid);
+        if (resultsHref != null) {
+            links.putObject("results").put("href", resultsHref);
+        }
     }
 
     private String runningMessage(long now) {

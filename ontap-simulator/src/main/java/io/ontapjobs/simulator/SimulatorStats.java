@@ -17,6 +17,10 @@ public final class SimulatorStats {
     private final LongAdder faultsInjected = new LongAdder();
     private final LongAdder unauthorized = new LongAdder();
     private final LongAdder total = new LongAdder();
+    private final LongAdder emsEventGets = new LongAdder();
+    private final LongAdder emsRequests = new LongAdder();
+    private final LongAdder emsPushes = new LongAdder();
+    private final LongAdder emsPushFailures = new LongAdder();
     private final AtomicInteger peakActiveJobs = new AtomicInteger();
 
     SimulatorStats() {
@@ -57,6 +61,26 @@ public final class SimulatorStats {
         return total.sum();
     }
 
+    /** {@code GET /api/support/ems/events} requests (the collection): one per cluster per poll for a well-behaved consumer. */
+    public long emsEventGets() {
+        return emsEventGets.sum();
+    }
+
+    /** Every request under {@code /api/support/ems} (events, messages, destinations, filters). */
+    public long emsRequests() {
+        return emsRequests.sum();
+    }
+
+    /** Events pushed (POSTs attempted) to {@code rest_api} destinations. */
+    public long emsPushes() {
+        return emsPushes.sum();
+    }
+
+    /** Pushes that failed (no connection, timeout, or a status other than 2xx); failed pushes are not retried. */
+    public long emsPushFailures() {
+        return emsPushFailures.sum();
+    }
+
     /**
      * The most jobs unfinished (queued, running or paused) at the same time since the last reset, as seen when a job
      * starts: what a client's cap on jobs in flight must keep low.
@@ -74,6 +98,10 @@ public final class SimulatorStats {
         faultsInjected.reset();
         unauthorized.reset();
         total.reset();
+        emsEventGets.reset();
+        emsRequests.reset();
+        emsPushes.reset();
+        emsPushFailures.reset();
         peakActiveJobs.set(0);
     }
 
@@ -88,6 +116,10 @@ public final class SimulatorStats {
         m.put("unauthorized", unauthorized());
         m.put("total", total());
         m.put("peak_active_jobs", (long) peakActiveJobs());
+        m.put("ems_event_gets", emsEventGets());
+        m.put("ems_requests", emsRequests());
+        m.put("ems_pushes", emsPushes());
+        m.put("ems_push_failures", emsPushFailures());
         return m;
     }
 
@@ -113,6 +145,22 @@ public final class SimulatorStats {
 
     void unauthorizedRequest() {
         unauthorized.increment();
+    }
+
+    void emsEventGet() {
+        emsEventGets.increment();
+    }
+
+    void emsRequest() {
+        emsRequests.increment();
+    }
+
+    void emsPush() {
+        emsPushes.increment();
+    }
+
+    void emsPushFailure() {
+        emsPushFailures.increment();
     }
 
     void request() {

@@ -62,6 +62,53 @@ final class Specs {
         @JsonProperty("scenarios") List<ScenarioSpec> scenarios;
         @JsonProperty("faults") List<FaultSpec> faults;
         @JsonProperty("collections") Map<String, List<ObjectNode>> collections;
+        @JsonProperty("ems") EmsSpec ems;
+    }
+
+    /** The {@code ems:} section of a scenario file. */
+    static final class EmsSpec {
+        @JsonProperty("cluster") String cluster;
+        @JsonProperty("node-count") Integer nodeCount;
+        @JsonProperty("nodes") List<NodeSpec> nodes;
+        @JsonProperty("log-size") Integer logSize;
+        @JsonProperty("events") List<EventSpec> events;
+        @JsonProperty("volumes") List<VolumeSpec> volumes;
+    }
+
+    static final class NodeSpec {
+        @JsonProperty("name") String name;
+        @JsonProperty("clock-skew") String clockSkew;
+    }
+
+    /** An event to emit, {@code at} after the file is loaded (default at once), on the simulator's clock. */
+    static final class EventSpec {
+        @JsonProperty("node") String node;
+        @JsonProperty("message") String message;
+        @JsonProperty("severity") String severity;
+        @JsonProperty("parameters") Map<String, String> parameters;
+        @JsonProperty("at") String at;
+    }
+
+    /** A volume whose fill rises: {@code step} percent every {@code every} from {@code start} percent. */
+    static final class VolumeSpec {
+        @JsonProperty("name") String name;
+        @JsonProperty("svm") String svm;
+        @JsonProperty("node") String node;
+        @JsonProperty("start") Double start;
+        @JsonProperty("step") Double step;
+        @JsonProperty("every") String every;
+    }
+
+    /** A signed duration: {@code 5s}, {@code -3s}. */
+    static Duration signedDuration(String text, String where, String key) {
+        String t = text == null ? "" : text.trim();
+        boolean negative = t.startsWith("-");
+        Duration d = duration(negative ? t.substring(1) : t, where, key);
+        return negative ? d.negated() : d;
+    }
+
+    static Duration durationAt(String text, String where, String key) {
+        return duration(text, where, key);
     }
 
     static Scenario toScenario(ScenarioSpec s, String where) {

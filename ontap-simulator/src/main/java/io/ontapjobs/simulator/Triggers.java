@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -27,6 +29,17 @@ final class Triggers {
     private final RecordStore records;
     /** {@code svm.name} of jobs whose request body names no SVM. */
     private final String defaultSvm;
+    /** Multi-record POSTs: job uuid → what it creates, for {@code GET <collection>?job_results_uuid=<uuid>}; the latest 10,000. */
+    private final Map<String, BulkResult> bulkResults = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, BulkResult> eldest) {
+            return size() > 10_000;
+        }
+    };
+
+    private record BulkResult(String collection, List<String> uuids) {
+    }
+
     /** Set when the simulator closes, so that no {@code return_timeout} wait holds a thread any longer. */
     private volatile boolean closed;
 
@@ -77,6 +90,15 @@ final class Triggers {
         }
         long now = jobs.clock.millis();
         List<SimJob> started = jobs.start(method + " " + path, svmName, svmUuid, sc, work, now);
+        if (method.equals("POST") && body != null && body.has("records") && started.size() == 1) {
+            SimJob j = started.get(0);
+            List<String> uuids = new java.util.ArrayList<>();
+            created.forEach(r -> uuids.add(r.get("uuid").asText()));
+            synchronized (bulkResults) {
+                bulkResults.put(j.uuid, new BulkResult(path, List.copyOf(uuids)));
+            }
+            j.resultsHref = path + "?" + JOB_RESULTS_UUID + "=" + j.uuid;
+        }
         boolean done = returnTimeout >= 0 && awaitEnd(started, now + returnTimeout * 1000L,
                 System.nanoTime() + returnTimeout * 1_000_000_000L);
         long t = jobs.clock.millis();
@@ -104,6 +126,48 @@ final class Triggers {
             out.put("num_records", started.size());
         }
         return located(new Answer(done ? (method.equals("POST") ? 201 : 200) : 202, out), location);
+    }
+
+    static final String JOB_RESULTS_UUID = "job_results_uuid";
+
+    /**
+     * {@code GET <collection>?job_results_uuid=<job uuid>}: what a multi-record POST's job created. While the job runs,
+     * no records; once it succeeded, the records it created (as they are now; {@code fields} applies); if it failed,
+     * no records and {@code errors} [{code, message}], which NetApp's Python client raises as "One or more jobs failed".
+     */
+    Answer results(String collection, QueryParams params) {
+        String jobUuid = params.get(JOB_RESULTS_UUID);
+        BulkResult r;
+        synchronized (bulkResults) {
+            r = bulkResults.get(jobUuid == null ? "" : jobUuid.toLowerCase());
+        }
+        if (r == null || !r.collection().equals(collection)) {
+            throw ApiError.notFound(JOB_RESULTS_UUID);
+        }
+        long now = jobs.clock.millis();
+        jobs.settlePending(now);
+        ObjectNode job = jobs.job(jobUuid.toLowerCase()).orElse(null);
+        String state = job == null ? "success" : job.path("state").asText(); // a job deleted after retention had ended
+        QueryParams rest = new QueryParams(params.rebuild(List.of(JOB_RESULTS_UUID)));
+        Query q = new Query(rest, null);
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        ArrayNode recs = out.putArray("records");
+        if (state.equals("success")) {
+            for (ObjectNode rec : records.list(collection)) {
+                if (r.uuids().contains(rec.path("uuid").asText())) {
+                    recs.add(q.project(rec, null));
+                }
+            }
+        }
+        out.put("num_records", recs.size());
+        if (state.equals("failure")) {
+            JsonNode e = job.path("error");
+            ObjectNode err = out.putArray("errors").addObject();
+            err.put("code", e.path("code").asText(String.valueOf(job.path("code").asLong())));
+            err.put("message", e.path("message").asText(job.path("message").asText()));
+        }
+        out.putObject("_links").putObject("self").put("href", collection + "?" + params.raw);
+        return new Answer(200, out);
     }
 
     private static Answer located(Answer a, String location) {
