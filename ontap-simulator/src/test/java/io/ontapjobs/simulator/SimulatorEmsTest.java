@@ -248,6 +248,52 @@ class SimulatorEmsTest {
     }
 
     @Test
+    void pagingWhileAnotherThreadEmitsSeesEachEventOfTheSnapshotOnce() throws Exception {
+        try (OntapSimulator s = OntapSimulator.builder().build().start()) {
+            SimClient sc = new SimClient(s);
+            for (int i = 0; i < 40; i++) {
+                s.emitEvent(i % 2 == 0 ? "sim-01" : "sim-02", "wafl.vol.full", null, Map.of("n", "old" + i));
+            }
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread emitter = new Thread(() -> {
+                int i = 0;
+                while (!stop.get() && i < 1500) { // stays within the logs' 1000 a node: nothing of the snapshot falls off
+                    s.emitEvent(i++ % 2 == 0 ? "sim-01" : "sim-02", "wafl.vol.full", null, Map.of("n", "new"));
+                }
+            });
+            emitter.start();
+            try {
+                List<String> seen = new ArrayList<>();
+                String next = "/api/support/ems/events?max_records=7&fields=parameters&order_by=" + enc("index desc");
+                while (next != null) {
+                    SimClient.Res res = sc.get(next);
+                    assertThat(res.status()).as(next + " " + res.json()).isEqualTo(200);
+                    JsonNode page = res.json();
+                    page.path("records").forEach(r -> seen.add(r.path("node").path("name").asText() + "#" + r.path("index").asLong()));
+                    JsonNode link = page.path("_links").path("next");
+                    next = link.isMissingNode() ? null : link.path("href").asText();
+                }
+                assertThat(seen).doesNotHaveDuplicates().contains("sim-01#1", "sim-02#1", "sim-01#20", "sim-02#20");
+                int first = Math.max(Integer.parseInt(seen.get(0).split("#")[1]), Integer.parseInt(seen.get(1).split("#")[1]));
+                assertThat(seen.size()).as("every event up to the first page's newest, once").isBetween(2 * first - 1, 2 * first);
+            } finally {
+                stop.set(true);
+                emitter.join();
+            }
+        }
+    }
+
+    @Test
+    void headAndOptionsOnEmsPaths() throws Exception {
+        sim.emitEvent("sim-01", "wafl.vol.full", null, null);
+        SimClient.Res head = c.send("HEAD", "/api/support/ems/events", null);
+        assertThat(head.status()).isEqualTo(200);
+        SimClient.Res options = c.send("OPTIONS", "/api/support/ems/events", null);
+        assertThat(options.header("Allow")).isEqualTo("GET, HEAD, OPTIONS");
+        assertThat(c.send("OPTIONS", "/api/support/ems/destinations", null).header("Allow")).contains("POST", "PATCH", "DELETE");
+    }
+
+    @Test
     void orderByIndexAndTime() throws Exception {
         emitMix();
         assertThat(keys(events("order_by=" + enc("index asc") + "&node.name=sim-01"))).containsExactly("sim-01#1", "sim-01#2", "sim-01#3");
