@@ -267,10 +267,11 @@ public class OntapProducer extends DefaultAsyncProducer {
             }
             query(in); // refuses OntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
+            String eventId = eventOperationId(in.getExchange());
             request = body instanceof OperationRequest r ? r
-                    : body instanceof JsonNode n ? OperationRequest.fromJson(n)
-                    : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
-                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in));
+                    : body instanceof JsonNode n ? withEventId(OperationRequest.fromJson(n), n.hasNonNull("id"), eventId)
+                    : body instanceof Map<?, ?> m ? withEventId(OperationRequest.fromJson(JSON.valueToTree(m)), m.get("id") != null, eventId)
+                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in) != null ? fileId(in) : eventId);
             if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
                 request = request.with(request.id(), ep.getCluster());
             }
@@ -288,7 +289,8 @@ public class OntapProducer extends DefaultAsyncProducer {
             if (path != null) {
                 OperationRequest.checkPath(path, OntapConstants.PATH);
             }
-            request = new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
+            String id = in.getHeader(OntapConstants.OPERATION_ID, String.class);
+            request = new OperationRequest(id != null ? id : eventOperationId(in.getExchange()), ep.getCluster(),
                     method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(in), body(in),
                     options.getTimeout() == 0 ? null : java.time.Duration.ofMillis(options.getTimeout()), options.getPolicy(),
                     options.getReturnTimeout());
@@ -297,6 +299,32 @@ public class OntapProducer extends DefaultAsyncProducer {
             ep.getComponent().checkAllowed(request);
         }
         return request;
+    }
+
+    private static OperationRequest withEventId(OperationRequest request, boolean hasId, String eventId) {
+        return hasId || eventId == null ? request : request.with(eventId, request.cluster());
+    }
+
+    /**
+     * The operation id of a message that came from an EMS event ({@link OntapConstants#EVENT_KEY_PROPERTY}, set by the
+     * consumer) and names none: derived from the route, this endpoint and the event's key, so that the event delivered
+     * again (after a crash, before its bookmark moved) finds its operation instead of triggering a second one.
+     * {@code ev-}, 24 hex digits of a SHA-256, {@code -} and the event's index: a valid id of 30-50 characters.
+     */
+    String eventOperationId(Exchange exchange) {
+        String key = exchange.getProperty(OntapConstants.EVENT_KEY_PROPERTY, String.class);
+        if (key == null) {
+            return null;
+        }
+        String route = exchange.getFromRouteId() == null ? "" : exchange.getFromRouteId();
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest((route + "\n" + getEndpoint().getEndpointUri()
+                    + "\n" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String tail = key.substring(key.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9]", "");
+            return "ev-" + java.util.HexFormat.of().formatHex(hash, 0, 12) + (tail.isEmpty() ? "" : "-" + tail.substring(0, Math.min(20, tail.length())));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A header the component reads: a string or nothing; never echoed (it could be anything). */
