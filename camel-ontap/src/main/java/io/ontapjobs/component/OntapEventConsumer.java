@@ -67,7 +67,13 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
     /** The bookmarks as last loaded or saved; null before the first poll after a start. */
     private Map<String, Bookmark> marks;
     private boolean checkGapsNext = true;
+    /** Whether this start's first poll (the first start's cut, or the decision that none is needed) is done. */
+    private boolean started;
     private final AtomicReference<Instant> newest = new AtomicReference<>();
+    /** Exact names of option events the cluster's catalogue lacked when last asked, and when that was. */
+    private final Set<String> unknownNames = new java.util.LinkedHashSet<>();
+    private Instant unknownCheckedAt = Instant.EPOCH;
+    private static final Duration CATALOGUE_RECHECK = Duration.ofHours(1);
 
     public OntapEventConsumer(OntapEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -113,6 +119,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
                     return n == null ? Double.NaN : Duration.between(n, component.clock().now()).toMillis() / 1000.0;
                 });
         marks = null;
+        started = false;
         checkGapsNext = true;
         super.doStart();
     }
@@ -133,14 +140,18 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
     }
 
     private int pollOnce(Cluster cluster) throws Exception {
-        boolean starting = marks == null;
-        if (starting) {
+        if (marks == null) {
             marks = new HashMap<>(bookmarks.load(consumerKey));
+        }
+        if (!started) {
+            // startFrom=now: on every start of the consumer; else on the very first (no record of one)
             if (!marks.containsKey(EventBookmarks.START) || Duration.ZERO.equals(lookBack)) {
                 firstStart(cluster);
+                started = true;
                 checkGapsNext = false;
                 return 0; // what the log held at the start is history
             }
+            started = true;
         }
         if (checkGapsNext) {
             checkGaps(cluster);
@@ -148,8 +159,12 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         }
         Instant from = windowStart();
         Map<String, JsonNode> records = new LinkedHashMap<>(); // by key: split queries may overlap (wildcards)
-        for (Map<String, String> query : EventQueries.of(names, severities, emsFilter, from, maxRecords)) {
-            readAll(cluster, query, records);
+        try {
+            readWindow(cluster, from, records);
+        } catch (UnknownNameException e) {
+            checkCatalogue(cluster); // ONTAP refuses a name its catalogue lacks: leave such names out, say so
+            records.clear();
+            readWindow(cluster, from, records);
         }
         List<JsonNode> fresh = fresh(new ArrayList<>(records.values()));
         int done = 0;
@@ -161,6 +176,68 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             done++;
         }
         return done;
+    }
+
+    private void readWindow(Cluster cluster, Instant from, Map<String, JsonNode> records) throws Exception {
+        List<String> asked = names;
+        if (!unknownNames.isEmpty()) {
+            if (getEndpoint().getComponent().clock().now().isAfter(unknownCheckedAt.plus(CATALOGUE_RECHECK))) {
+                unknownNames.clear(); // an upgrade may have brought them: the next refusal checks again
+            } else {
+                asked = new ArrayList<>(names);
+                asked.removeAll(unknownNames);
+                if (asked.isEmpty()) {
+                    return; // none of its names is known to the cluster (said at WARN when found)
+                }
+            }
+        }
+        for (Map<String, String> query : EventQueries.of(asked, severities, emsFilter, from, maxRecords)) {
+            readAll(cluster, query, records);
+        }
+    }
+
+    /**
+     * The exact names (without {@code *}) the cluster's catalogue ({@code GET /api/support/ems/messages?name=a|b})
+     * does not know, as NetApp Harvest does: ONTAP answers a query naming one with error 262197.
+     */
+    private void checkCatalogue(Cluster cluster) throws Exception {
+        List<String> exact = names.stream().filter(n -> !n.contains("*")).toList();
+        Set<String> known = new HashSet<>();
+        for (int i = 0; i < exact.size(); i += 100) {
+            Map<String, String> q = new LinkedHashMap<>();
+            q.put("name", String.join("|", exact.subList(i, Math.min(exact.size(), i + 100))));
+            q.put("fields", "name");
+            q.put("max_records", "1000");
+            OntapResponse r = call(cluster, "/api/support/ems/messages", q);
+            if (!r.isSuccess()) {
+                throw new IllegalStateException("GET /api/support/ems/messages on cluster " + cluster() + ": HTTP " + r.status());
+            }
+            for (JsonNode m : r.body() == null ? JSON.createArrayNode() : r.body().path("records")) {
+                known.add(m.path("name").asText().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        Set<String> unknown = new java.util.LinkedHashSet<>();
+        exact.forEach(n -> {
+            if (!known.contains(n.toLowerCase(java.util.Locale.ROOT))) {
+                unknown.add(n);
+            }
+        });
+        if (unknown.isEmpty()) {
+            throw new IllegalStateException("cluster " + cluster() + " refuses an event name of option events, yet its catalogue"
+                    + " knows them all");
+        }
+        LOG.warn("EMS consumer {}: cluster {} does not know the event name(s) {} (its catalogue, /api/support/ems/messages):"
+                + " left out of the queries, checked again in {}", consumerKey, cluster(), unknown, CATALOGUE_RECHECK);
+        unknownNames.clear();
+        unknownNames.addAll(unknown);
+        unknownCheckedAt = getEndpoint().getComponent().clock().now();
+    }
+
+    /** ONTAP's answer to a {@code message.name} its catalogue lacks. */
+    static final class UnknownNameException extends Exception {
+        UnknownNameException(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -393,6 +470,10 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         OntapResponse r = call(cluster, EventQueries.PATH, query);
         Set<String> hrefs = new HashSet<>();
         while (true) {
+            if (r.status() == 400 && query.containsKey("message.name")
+                    && r.error().map(x -> "262197".equals(x.code())).orElse(false)) {
+                throw new UnknownNameException(r.error().get().toString());
+            }
             if (!r.isSuccess()) {
                 String error = r.error().map(OntapError::toString).orElse("");
                 throw new IllegalStateException("GET " + EventQueries.PATH + " on cluster " + cluster() + ": HTTP " + r.status()

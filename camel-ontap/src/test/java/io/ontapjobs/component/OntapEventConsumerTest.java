@@ -378,6 +378,49 @@ class OntapEventConsumerTest {
     }
 
     @Test
+    void aReplacedNodeIsAGapWarnAndTheNewNodesEventsFlow() throws Exception {
+        sim(b -> { });
+        InMemoryEventBookmarks marks = new InMemoryEventBookmarks();
+        CamelContext first = start(marks, null, collecting(EVERY));
+        awaitPolls(first, 1);
+        EmittedEvent old = sim.emitEvent("sim-02", "monitor.volume.full", null, Map.of("name", "v"));
+        await().atMost(WAIT).until(() -> received.size() >= 1);
+        first.stop();
+        sim.replaceNode("sim-02"); // a new uuid, numbering from 1 again
+        EmittedEvent fresh = sim.emitEvent("sim-02", "monitor.volume.full", null, Map.of("name", "w"));
+        received.clear();
+        CamelContext second = start(marks, null, collecting(EVERY));
+        await().atMost(WAIT).until(() -> received.size() >= 1);
+        awaitPolls(second, 2);
+        assertThat(fresh.nodeUuid()).isNotEqualTo(old.nodeUuid());
+        assertThat(keys()).containsExactly(key(fresh));
+        assertThat(log.list).filteredOn(l -> l.getLevel() == Level.WARN && l.getFormattedMessage().contains("EMS gap"))
+                .singleElement().satisfies(l -> assertThat(l.getFormattedMessage()).contains(old.nodeUuid(), "has no events any more"));
+        assertThat(metrics.gaps.get()).isEqualTo(1);
+    }
+
+    @Test
+    void startFromNowSkipsWhatWasLoggedWhileDownAndAFailedPollDoesNotCutAgain() throws Exception {
+        sim(b -> { });
+        InMemoryEventBookmarks marks = new InMemoryEventBookmarks();
+        String now = "ontap:default?events=*&startFrom=now&delay=50&initialDelay=0";
+        CamelContext first = start(marks, null, collecting(now));
+        awaitPolls(first, 1);
+        EmittedEvent a = sim.emitEvent("sim-01", "monitor.volume.full", null, Map.of("name", "a"));
+        await().atMost(WAIT).until(() -> received.size() >= 1);
+        first.stop();
+        sim.emitEvent("sim-01", "monitor.volume.full", null, Map.of("name", "while-down"));
+        CamelContext second = start(marks, null, collecting(now));
+        awaitPolls(second, 1);
+        sim.addFault(Fault.on("GET", "/api/support/ems/events").status(503).times(2).build());
+        await().atMost(WAIT).until(() -> consumer(second).getErrorCounter() >= 1);
+        EmittedEvent c = sim.emitEvent("sim-02", "monitor.volume.full", null, Map.of("name", "c"));
+        await().atMost(WAIT).until(() -> received.size() >= 2);
+        awaitPolls(second, 2);
+        assertThat(keys()).containsExactly(key(a), key(c));
+    }
+
+    @Test
     void hostileParameterValuesReachTheRouteAndTheOperationAsData() throws Exception {
         sim(b -> { });
         List<String> hostile = List.of("${sys:user.home}", "{{ontap.clusters.default.password}}", "\",\"path\":\"/api/security/accounts");
@@ -421,6 +464,21 @@ class OntapEventConsumerTest {
             assertThat(found).as("the query found exactly the volume named %s", name).hasSize(1);
             assertThat(((Map<?, ?>) found.get(0)).get("name")).isEqualTo(name);
         }
+    }
+
+    @Test
+    void aNameTheClustersCatalogueLacksIsLeftOutWithAWarnAndTheOthersFlow() throws Exception {
+        sim(b -> { });
+        CamelContext context = start(new InMemoryEventBookmarks(), null,
+                collecting("ontap:default?events=no.such.event,monitor.volume.full&delay=50&initialDelay=0"));
+        awaitPolls(context, 2);
+        EmittedEvent e = sim.emitEvent("sim-01", "monitor.volume.full", null, Map.of("name", "v"));
+        await().atMost(WAIT).until(() -> received.size() >= 1);
+        awaitPolls(context, 2);
+        assertThat(keys()).containsExactly(key(e));
+        assertThat(log.list).filteredOn(l -> l.getLevel() == Level.WARN && l.getFormattedMessage().contains("[no.such.event]"))
+                .hasSize(1);
+        assertThat(metrics.polls.get("default/error")).as("no poll failed").isNull();
     }
 
     @Test
