@@ -258,6 +258,7 @@ public class OntapProducer extends DefaultAsyncProducer {
         OntapEndpoint ep = getEndpoint();
         OntapConfiguration options = ep.getConfiguration();
         OperationRequest request;
+        boolean derive; // no id of its own: one from the event it came from, if any
         if (options.getPath() == null) {
             for (String header : List.of(OntapConstants.METHOD, OntapConstants.PATH)) {
                 if (in.getHeader(header) != null) {
@@ -267,11 +268,11 @@ public class OntapProducer extends DefaultAsyncProducer {
             }
             query(in); // refuses OntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
-            String eventId = eventOperationId(in.getExchange());
             request = body instanceof OperationRequest r ? r
-                    : body instanceof JsonNode n ? withEventId(OperationRequest.fromJson(n), n.hasNonNull("id"), eventId)
-                    : body instanceof Map<?, ?> m ? withEventId(OperationRequest.fromJson(JSON.valueToTree(m)), m.get("id") != null, eventId)
-                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in) != null ? fileId(in) : eventId);
+                    : body instanceof JsonNode n ? OperationRequest.fromJson(n)
+                    : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
+                    : OperationRequest.fromJson(in.getBody(String.class), fileId(in));
+            derive = !(body instanceof OperationRequest) && fileId(in) == null && !documentHasId(in);
             if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
                 request = request.with(request.id(), ep.getCluster());
             }
@@ -290,10 +291,15 @@ public class OntapProducer extends DefaultAsyncProducer {
                 OperationRequest.checkPath(path, OntapConstants.PATH);
             }
             String id = in.getHeader(OntapConstants.OPERATION_ID, String.class);
-            request = new OperationRequest(id != null ? id : eventOperationId(in.getExchange()), ep.getCluster(),
+            derive = id == null;
+            request = new OperationRequest(id, ep.getCluster(),
                     method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(in), body(in),
                     options.getTimeout() == 0 ? null : java.time.Duration.ofMillis(options.getTimeout()), options.getPolicy(),
                     options.getReturnTimeout());
+        }
+        String eventId = derive ? eventOperationId(in.getExchange(), request) : null;
+        if (eventId != null) {
+            request = request.with(eventId, request.cluster());
         }
         if (options.isEnforceAllowList()) {
             ep.getComponent().checkAllowed(request);
@@ -301,25 +307,39 @@ public class OntapProducer extends DefaultAsyncProducer {
         return request;
     }
 
-    private static OperationRequest withEventId(OperationRequest request, boolean hasId, String eventId) {
-        return hasId || eventId == null ? request : request.with(eventId, request.cluster());
+    /** Whether a request document names its own id (an unreadable one is left to fromJson to refuse). */
+    private static boolean documentHasId(Message in) {
+        Object body = in.getBody();
+        if (body instanceof JsonNode n) {
+            return n.hasNonNull("id");
+        }
+        if (body instanceof Map<?, ?> m) {
+            return m.get("id") != null;
+        }
+        try {
+            return JSON.readTree(in.getBody(String.class)).hasNonNull("id");
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     /**
      * The operation id of a message that came from an EMS event ({@link OntapConstants#EVENT_KEY_PROPERTY}, set by the
-     * consumer) and names none: derived from the route, this endpoint and the event's key, so that the event delivered
-     * again (after a crash, before its bookmark moved) finds its operation instead of triggering a second one.
-     * {@code ev-}, 24 hex digits of a SHA-256, {@code -} and the event's index: a valid id of 30-50 characters.
+     * consumer) and names none: derived from the route, this endpoint, the event's key and the request (method, path,
+     * query, body), so that the event delivered again (after a crash, before its bookmark moved) finds its operation
+     * instead of triggering a second one, while different requests made from one event (a split) stay different
+     * operations. {@code ev-}, 24 hex digits of a SHA-256, {@code -} and the event's index: a valid operation id.
      */
-    String eventOperationId(Exchange exchange) {
+    String eventOperationId(Exchange exchange, OperationRequest request) {
         String key = exchange.getProperty(OntapConstants.EVENT_KEY_PROPERTY, String.class);
         if (key == null) {
             return null;
         }
         String route = exchange.getFromRouteId() == null ? "" : exchange.getFromRouteId();
+        String what = String.join("\n", route, getEndpoint().getEndpointUri(), key, request.method(), request.path(),
+                String.valueOf(request.query()), String.valueOf(request.bodyText()));
         try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest((route + "\n" + getEndpoint().getEndpointUri()
-                    + "\n" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(what.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             String tail = key.substring(key.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9]", "");
             return "ev-" + java.util.HexFormat.of().formatHex(hash, 0, 12) + (tail.isEmpty() ? "" : "-" + tail.substring(0, Math.min(20, tail.length())));
         } catch (java.security.NoSuchAlgorithmException e) {

@@ -347,6 +347,35 @@ class OntapEventConsumerTest {
     }
 
     @Test
+    void twoRequestsMadeFromOneEventAreTwoOperationsAndAnIdOfItsOwnWins() throws Exception {
+        sim(b -> { });
+        CamelContext context = start(new InMemoryEventBookmarks(), null, new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("ontap:default?events=monitor.volume.full&delay=100&initialDelay=0").routeId("ems")
+                        .process(x -> x.getIn().setBody(List.of("a", "b", "mine")))
+                        .split(body())
+                            .process(x -> {
+                                String name = x.getIn().getBody(String.class);
+                                x.getIn().removeHeader(OntapConstants.OPERATION_ID);
+                                if (name.equals("mine")) {
+                                    x.getIn().setHeader(OntapConstants.OPERATION_ID, "my-own-id");
+                                }
+                                x.getIn().setBody(Map.of("name", "snap-" + name));
+                            })
+                            .to("ontap:default?method=POST&path=/api/storage/volumes")
+                            .process(received::add);
+            }
+        });
+        awaitPolls(context, 1);
+        sim.emitEvent("sim-01", "monitor.volume.full", null, Map.of("name", "v"));
+        await().atMost(WAIT).until(() -> received.size() >= 3);
+        List<Object> ids = received.stream().map(x -> x.getMessage().getHeader(OntapConstants.OPERATION_ID)).toList();
+        assertThat(ids).doesNotHaveDuplicates().contains("my-own-id");
+        assertThat(sim.stats().triggers()).isEqualTo(3);
+    }
+
+    @Test
     void eventsThatFellOffANodesLogWhileDownAreAGapWarnAndAMetricAndTheRestFlow() throws Exception {
         sim(b -> b.emsLogSize(5));
         InMemoryEventBookmarks marks = new InMemoryEventBookmarks();
