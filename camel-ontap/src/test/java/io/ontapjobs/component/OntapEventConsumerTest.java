@@ -52,6 +52,8 @@ class OntapEventConsumerTest {
     final List<CamelContext> contexts = new ArrayList<>();
     final List<Exchange> received = new CopyOnWriteArrayList<>();
     final CountingMetrics metrics = new CountingMetrics();
+    OntapMetrics componentMetrics = metrics;
+    io.ontapjobs.time.VirtualClock virtualClock;
     ListAppender<ILoggingEvent> log;
 
     @BeforeEach
@@ -89,7 +91,10 @@ class OntapEventConsumerTest {
         ontap.addCluster(ClusterConfig.of("other", sim.baseUrl(), "admin", "netapp1!"));
         ontap.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
         ontap.setEventBookmarks(marks);
-        ontap.setMetrics(metrics);
+        ontap.setMetrics(componentMetrics);
+        if (virtualClock != null) {
+            context.getRegistry().bind("clock", virtualClock);
+        }
         if (repository != null) {
             ontap.setOperationRepository(repository);
         }
@@ -447,6 +452,24 @@ class OntapEventConsumerTest {
         await().atMost(WAIT).until(() -> received.size() >= 2);
         awaitPolls(second, 2);
         assertThat(keys()).containsExactly(key(a), key(c));
+    }
+
+    @Test
+    void micrometerCountsPollsAndEventsByNameAndTheLagFollowsTheClock() throws Exception {
+        virtualClock = new io.ontapjobs.time.VirtualClock(Instant.parse("2030-01-01T00:00:00Z"));
+        sim(b -> b.clock(virtualClock.asClock()));
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        componentMetrics = new io.ontapjobs.metrics.MicrometerMetrics(registry);
+        CamelContext context = start(new InMemoryEventBookmarks(), null, collecting(EVERY));
+        awaitPolls(context, 1);
+        virtualClock.advance(Duration.ofSeconds(10));
+        sim.emitEvent("sim-01", "monitor.volume.full", null, Map.of("name", "v"));
+        await().atMost(WAIT).until(() -> received.size() >= 1);
+        virtualClock.advance(Duration.ofSeconds(90));
+
+        assertThat(registry.get("ontap.events.lag").tag("cluster", "default").tag("route", "ems").gauge().value()).isEqualTo(90.0);
+        assertThat(registry.get("ontap.events.received").tag("name", "monitor.volume.full").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("ontap.events.polls").tag("status", "ok").counter().count()).isGreaterThanOrEqualTo(2.0);
     }
 
     @Test
