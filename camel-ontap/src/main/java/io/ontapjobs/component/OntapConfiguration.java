@@ -57,7 +57,8 @@ public class OntapConfiguration implements Cloneable {
     // consuming EMS events (from("ontap:cluster?events=..."))
 
     @UriParam(label = "consumer", description = "The EMS message names whose events the consumer takes, comma-separated;"
-            + " an asterisk matches any characters (e.g. monitor.volume.asterisk), an asterisk alone every event. It makes"
+            + " an asterisk matches any characters (monitor.volume. and an asterisk: every volume event), an asterisk alone"
+            + " every event. It makes"
             + " the endpoint a consumer (from): a poll every delay (default 60000 ms for this consumer) reads the cluster's"
             + " new events, the filter on ONTAP's side (message.name), split into several queries of one poll when the list"
             + " would make a request longer than 7 KiB")

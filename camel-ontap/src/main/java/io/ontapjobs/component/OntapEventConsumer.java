@@ -321,7 +321,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             if (b != null && b.index() > 0 && index <= b.index() && b.time() != null && t != null && t.isAfter(b.time())) {
                 gap(uuid, ev.path("node").path("name").asText(), "was renumbered: index " + index + " at " + t
                         + " is not above the bookmark " + b.index() + " at " + b.time() + "; taking its events from the window", 0);
-                marks.put(uuid, new Bookmark(0, b.time()));
+                restart(uuid, b.time());
             }
         }
         List<JsonNode> out = new ArrayList<>();
@@ -423,7 +423,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
                 }
                 gap(uuid, held.body().path("node").path("name").asText(uuid), "was renumbered: index " + b.index() + " is now an"
                         + " event at " + t + ", not the one at " + b.time() + "; taking its events from the window", 0);
-                marks.put(uuid, new Bookmark(0, b.time()));
+                restart(uuid, b.time());
                 continue;
             }
             if (held.status() != 404) {
@@ -444,6 +444,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             if (first == null || first.isMissingNode()) {
                 gap(uuid, uuid, "has no events any more (replaced, or its log cleared): what it logged after index " + b.index()
                         + " and before that is lost", 0);
+                restart(uuid, b.time()); // said once: the next start does not say it again
                 continue;
             }
             long o = first.path("index").asLong();
@@ -454,10 +455,16 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             } else if (o <= b.index()) {
                 gap(uuid, nodeName, "was renumbered: its oldest event is index " + o + ", its bookmark " + b.index()
                         + "; taking its events from the window", 0);
-                marks.put(uuid, new Bookmark(0, b.time()));
+                restart(uuid, b.time());
             }
             // o == bookmark + 1: the bookmarked event fell off, but nothing after it
         }
+    }
+
+    /** A node's bookmark starts again (renumbered, or gone): its events in the window are taken as a new node's. */
+    private void restart(String uuid, Instant time) {
+        bookmarks.save(consumerKey, uuid, 0, time);
+        marks.put(uuid, new Bookmark(0, time));
     }
 
     private void gap(String uuid, String node, String what, long missed) {
