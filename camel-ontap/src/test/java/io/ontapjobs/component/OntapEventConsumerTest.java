@@ -171,7 +171,7 @@ class OntapEventConsumerTest {
     void eventsOfTwoNodesWithSkewedClocksAndSharedSecondsAreAllDeliveredOnce() throws Exception {
         sim(b -> b.clockSkew("sim-02", Duration.ofSeconds(-90)));
         CamelContext context = start(new InMemoryEventBookmarks(), null, collecting(
-                "ontap:default?events=monitor.volume.*,wafl.vol.full&delay=50&initialDelay=0"));
+                "ontap:default?events=monitor.volume.*,wafl.vol.full&maxRecords=4&delay=50&initialDelay=0"));
         awaitPolls(context, 1);
         List<String> emitted = new ArrayList<>();
         for (int i = 0; i < 30; i++) { // many per second, alternating between a node on time and one 90 s behind
@@ -185,6 +185,13 @@ class OntapEventConsumerTest {
         await().atMost(WAIT).until(() -> received.size() >= 30);
         awaitPolls(context, 3);
         assertThat(keys()).containsExactlyInAnyOrderElementsOf(emitted).doesNotHaveDuplicates();
+        assertThat(sim.emsRequests()).as("pages of 4: _links.next followed").anySatisfy(r -> assertThat(r.uri()).contains("start."));
+        // within a node, index order
+        for (String node : List.of("sim-01", "sim-02")) {
+            List<Long> indexes = received.stream().filter(x -> node.equals(x.getIn().getHeader(OntapConstants.EVENT_NODE)))
+                    .map(x -> x.getIn().getHeader(OntapConstants.EVENT_INDEX, Long.class)).toList();
+            assertThat(indexes).isSorted();
+        }
     }
 
     @Test
