@@ -104,6 +104,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
     @Override
     protected void doStart() throws Exception {
         OntapComponent component = getEndpoint().getComponent();
+        component.clusterConfig(cluster()); // an unknown cluster stops the route's start, naming it, rather than every poll
         String routeId = getRouteId();
         consumerKey = cluster() + "/" + routeId;
         if (getRoute() != null && !getRoute().isCustomId()) {

@@ -541,6 +541,17 @@ class OntapEventConsumerTest {
     }
 
     @Test
+    void aConsumerOfAnUnknownClusterOrWithoutEventsDoesNotStart() throws Exception {
+        sim(b -> { });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(new InMemoryEventBookmarks(), null, collecting("ontap:nope?events=*")))
+                .hasStackTraceContaining("unknown cluster 'nope'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(new InMemoryEventBookmarks(), null, collecting("ontap:default")))
+                .hasStackTraceContaining("option events");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(new InMemoryEventBookmarks(), null,
+                collecting("ontap:default?events=*&startFrom=yesterday"))).hasStackTraceContaining("option startFrom");
+    }
+
+    @Test
     void theConsumersHealthCheckIsDownWhenItsPollFails() throws Exception {
         sim(b -> { });
         CamelContext started = start(new InMemoryEventBookmarks(), null, collecting(EVERY));
