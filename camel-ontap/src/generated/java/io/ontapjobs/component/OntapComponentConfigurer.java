@@ -33,14 +33,25 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "allow": getOrCreateConfiguration(target).setAllow(property(camelContext, java.lang.String.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "configuration": target.setConfiguration(property(camelContext, io.ontapjobs.component.OntapConfiguration.class, value)); return true;
+        case "emsfilter":
+        case "emsFilter": getOrCreateConfiguration(target).setEmsFilter(property(camelContext, java.lang.String.class, value)); return true;
         case "enforceallowlist":
         case "enforceAllowList": getOrCreateConfiguration(target).setEnforceAllowList(property(camelContext, boolean.class, value)); return true;
+        case "eventbookmarks":
+        case "eventBookmarks": target.setEventBookmarks(property(camelContext, io.ontapjobs.events.EventBookmarks.class, value)); return true;
+        case "eventoverlap":
+        case "eventOverlap": getOrCreateConfiguration(target).setEventOverlap(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "events": getOrCreateConfiguration(target).setEvents(property(camelContext, java.lang.String.class, value)); return true;
         case "insecure": getOrCreateConfiguration(target).setInsecure(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": getOrCreateConfiguration(target).setMaxConcurrentRequests(property(camelContext, int.class, value)); return true;
+        case "maxrecords":
+        case "maxRecords": getOrCreateConfiguration(target).setMaxRecords(property(camelContext, int.class, value)); return true;
         case "method": getOrCreateConfiguration(target).setMethod(property(camelContext, java.lang.String.class, value)); return true;
         case "metrics": target.setMetrics(property(camelContext, io.ontapjobs.metrics.OntapMetrics.class, value)); return true;
         case "operation": getOrCreateConfiguration(target).setOperation(property(camelContext, io.ontapjobs.component.OntapOperation.class, value)); return true;
@@ -56,6 +67,9 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "requestTimeout": getOrCreateConfiguration(target).setRequestTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "returntimeout":
         case "returnTimeout": getOrCreateConfiguration(target).setReturnTimeout(property(camelContext, java.lang.Integer.class, value)); return true;
+        case "severities": getOrCreateConfiguration(target).setSeverities(property(camelContext, java.lang.String.class, value)); return true;
+        case "startfrom":
+        case "startFrom": getOrCreateConfiguration(target).setStartFrom(property(camelContext, java.lang.String.class, value)); return true;
         case "timeout": getOrCreateConfiguration(target).setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "truststore": getOrCreateConfiguration(target).setTruststore(property(camelContext, java.lang.String.class, value)); return true;
         case "truststorepassword":
@@ -72,7 +86,7 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
 
     @Override
     public String[] getAutowiredNames() {
-        return new String[]{"metrics", "operationRepository"};
+        return new String[]{"eventBookmarks", "metrics", "operationRepository"};
     }
 
     @Override
@@ -81,14 +95,25 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "allow": return java.lang.String.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": return boolean.class;
         case "configuration": return io.ontapjobs.component.OntapConfiguration.class;
+        case "emsfilter":
+        case "emsFilter": return java.lang.String.class;
         case "enforceallowlist":
         case "enforceAllowList": return boolean.class;
+        case "eventbookmarks":
+        case "eventBookmarks": return io.ontapjobs.events.EventBookmarks.class;
+        case "eventoverlap":
+        case "eventOverlap": return long.class;
+        case "events": return java.lang.String.class;
         case "insecure": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return int.class;
+        case "maxrecords":
+        case "maxRecords": return int.class;
         case "method": return java.lang.String.class;
         case "metrics": return io.ontapjobs.metrics.OntapMetrics.class;
         case "operation": return io.ontapjobs.component.OntapOperation.class;
@@ -104,6 +129,9 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "requestTimeout": return long.class;
         case "returntimeout":
         case "returnTimeout": return java.lang.Integer.class;
+        case "severities": return java.lang.String.class;
+        case "startfrom":
+        case "startFrom": return java.lang.String.class;
         case "timeout": return long.class;
         case "truststore": return java.lang.String.class;
         case "truststorepassword":
@@ -125,14 +153,25 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "allow": return getOrCreateConfiguration(target).getAllow();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "bridgeerrorhandler":
+        case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "configuration": return target.getConfiguration();
+        case "emsfilter":
+        case "emsFilter": return getOrCreateConfiguration(target).getEmsFilter();
         case "enforceallowlist":
         case "enforceAllowList": return getOrCreateConfiguration(target).isEnforceAllowList();
+        case "eventbookmarks":
+        case "eventBookmarks": return target.getEventBookmarks();
+        case "eventoverlap":
+        case "eventOverlap": return getOrCreateConfiguration(target).getEventOverlap();
+        case "events": return getOrCreateConfiguration(target).getEvents();
         case "insecure": return getOrCreateConfiguration(target).isInsecure();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return getOrCreateConfiguration(target).getMaxConcurrentRequests();
+        case "maxrecords":
+        case "maxRecords": return getOrCreateConfiguration(target).getMaxRecords();
         case "method": return getOrCreateConfiguration(target).getMethod();
         case "metrics": return target.getMetrics();
         case "operation": return getOrCreateConfiguration(target).getOperation();
@@ -148,6 +187,9 @@ public class OntapComponentConfigurer extends PropertyConfigurerSupport implemen
         case "requestTimeout": return getOrCreateConfiguration(target).getRequestTimeout();
         case "returntimeout":
         case "returnTimeout": return getOrCreateConfiguration(target).getReturnTimeout();
+        case "severities": return getOrCreateConfiguration(target).getSeverities();
+        case "startfrom":
+        case "startFrom": return getOrCreateConfiguration(target).getStartFrom();
         case "timeout": return getOrCreateConfiguration(target).getTimeout();
         case "truststore": return getOrCreateConfiguration(target).getTruststore();
         case "truststorepassword":

@@ -67,6 +67,10 @@ public class OntapComponent extends DefaultComponent {
     @Metadata(label = "advanced", autowired = true, description = "What the component counts. Default: the registry's Micrometer"
             + " MeterRegistry when there is one, else nothing")
     private OntapMetrics metrics;
+    @Metadata(label = "consumer,advanced", autowired = true, description = "Where each EMS consumer keeps its bookmarks (per"
+            + " node: the last event it completed), so that a restart continues where the route left off. Default: in memory"
+            + " (after a restart, a consumer starts from the cluster's now)")
+    private io.ontapjobs.events.EventBookmarks eventBookmarks;
     private OperationRunner runner;
     private OntapClock clock;
     /** The system clock's timer, when the registry gives no clock. */
@@ -120,6 +124,22 @@ public class OntapComponent extends DefaultComponent {
 
     public void setMetrics(OntapMetrics metrics) {
         this.metrics = metrics;
+    }
+
+    public io.ontapjobs.events.EventBookmarks getEventBookmarks() {
+        return eventBookmarks;
+    }
+
+    public void setEventBookmarks(io.ontapjobs.events.EventBookmarks eventBookmarks) {
+        this.eventBookmarks = eventBookmarks;
+    }
+
+    /** The EMS consumers' bookmarks: the option's, else in memory (made on first use). */
+    synchronized io.ontapjobs.events.EventBookmarks eventBookmarks() {
+        if (eventBookmarks == null) {
+            eventBookmarks = new io.ontapjobs.events.InMemoryEventBookmarks();
+        }
+        return eventBookmarks;
     }
 
     public OperationRunner runner() {

@@ -54,6 +54,36 @@ public class OntapConfiguration implements Cloneable {
             + " naming one. For routes that take requests from outside (files, queues).")
     private boolean enforceAllowList;
 
+    // consuming EMS events (from("ontap:cluster?events=..."))
+
+    @UriParam(label = "consumer", description = "The EMS message names whose events the consumer takes, comma-separated;"
+            + " an asterisk matches any characters (monitor.volume. and an asterisk: every volume event), an asterisk alone"
+            + " every event. It makes"
+            + " the endpoint a consumer (from): a poll every delay (default 60000 ms for this consumer) reads the cluster's"
+            + " new events, the filter on ONTAP's side (message.name), split into several queries of one poll when the list"
+            + " would make a request longer than 7 KiB")
+    private String events;
+    @UriParam(label = "consumer", description = "The severities of the events taken, comma-separated, e.g. emergency,alert,error"
+            + " (ONTAP's message.severity filter; naming one, debug events are included when it matches). Unset: every"
+            + " severity but debug")
+    private String severities;
+    @UriParam(label = "consumer", description = "An EMS filter of the cluster (filter.name, ONTAP 9.8 and later), e.g."
+            + " important-events: only the events its rules let through")
+    private String emsFilter;
+    @UriParam(label = "consumer", defaultValue = "bookmark", description = "Where the consumer starts: bookmark (where this"
+            + " route left off; on its very first start: now, so that the log's history is never acted on), now (on every"
+            + " start: only what is logged from then on), or a duration such as 1h or 30m: on the very first start, the events"
+            + " of that last stretch of the cluster's time too, then as bookmark")
+    private String startFrom = "bookmark";
+    @UriParam(label = "consumer", defaultValue = "500", description = "The page size of the consumer's requests (ONTAP's"
+            + " max_records); a poll follows every page")
+    private int maxRecords = 500;
+    @UriParam(label = "consumer,advanced", defaultValue = "5m", javaType = "java.time.Duration", description = "How far each"
+            + " poll reads back before the newest event it has seen (time>=), each record then compared with its node's"
+            + " bookmark: events logged late, in the same second, or by a node whose clock is behind are still taken, once."
+            + " Must exceed the clock difference between the cluster's nodes")
+    private long eventOverlap = java.time.Duration.ofMinutes(5).toMillis();
+
     // the cluster: with url, the endpoint defines the cluster it names
 
     @UriParam(label = "common", description = "The cluster's address, e.g. https://cluster1.example.com. When set, the endpoint"
@@ -114,6 +144,13 @@ public class OntapConfiguration implements Cloneable {
         if (returnTimeout != null && (returnTimeout < 0 || returnTimeout > 120)) {
             throw new IllegalArgumentException("option returnTimeout: must be from 0 to 120 (seconds)");
         }
+        if (maxRecords < 1 || maxRecords > 10_000) {
+            throw new IllegalArgumentException("option maxRecords: must be from 1 to 10000");
+        }
+        if (eventOverlap < 0) {
+            throw new IllegalArgumentException("option eventOverlap: must not be negative");
+        }
+        startFromLookBack(); // refuses a word that is none of bookmark, now or a duration
     }
 
     /**
@@ -321,5 +358,75 @@ public class OntapConfiguration implements Cloneable {
 
     public void setUnreachableAfter(long unreachableAfter) {
         this.unreachableAfter = unreachableAfter;
+    }
+
+    /**
+     * The look-back of option startFrom: {@code null} for bookmark, {@link java.time.Duration#ZERO} for now (every
+     * start), else the duration.
+     */
+    java.time.Duration startFromLookBack() {
+        if (startFrom == null || startFrom.equals("bookmark")) {
+            return null;
+        }
+        if (startFrom.equals("now")) {
+            return java.time.Duration.ZERO;
+        }
+        try {
+            java.time.Duration d = io.ontapjobs.policy.Durations.parse(startFrom);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("not positive");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("option startFrom: bookmark, now or a duration such as 1h (not '" + startFrom + "')");
+        }
+    }
+
+    public String getEvents() {
+        return events;
+    }
+
+    public void setEvents(String events) {
+        this.events = events;
+    }
+
+    public String getSeverities() {
+        return severities;
+    }
+
+    public void setSeverities(String severities) {
+        this.severities = severities;
+    }
+
+    public String getEmsFilter() {
+        return emsFilter;
+    }
+
+    public void setEmsFilter(String emsFilter) {
+        this.emsFilter = emsFilter;
+    }
+
+    public String getStartFrom() {
+        return startFrom;
+    }
+
+    public void setStartFrom(String startFrom) {
+        this.startFrom = startFrom;
+    }
+
+    public int getMaxRecords() {
+        return maxRecords;
+    }
+
+    public void setMaxRecords(int maxRecords) {
+        this.maxRecords = maxRecords;
+    }
+
+    public long getEventOverlap() {
+        return eventOverlap;
+    }
+
+    public void setEventOverlap(long eventOverlap) {
+        this.eventOverlap = eventOverlap;
     }
 }

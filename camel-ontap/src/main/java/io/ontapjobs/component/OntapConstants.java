@@ -63,11 +63,44 @@ public final class OntapConstants {
     @Metadata(label = "producer", description = "Output of run: the outcome object.", javaType = "io.ontapjobs.outcome.Outcome")
     public static final String OUTCOME = "OntapOutcome";
 
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's message name, e.g."
+            + " monitor.volume.full.", javaType = "String")
+    public static final String EVENT_NAME = "CamelOntapEventName";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's severity, e.g. alert.",
+            javaType = "String")
+    public static final String EVENT_SEVERITY = "CamelOntapEventSeverity";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the name of the node that logged the event.",
+            javaType = "String")
+    public static final String EVENT_NODE = "CamelOntapEventNode";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's index (ONTAP numbers events per node).",
+            javaType = "Long")
+    public static final String EVENT_INDEX = "CamelOntapEventIndex";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's time, on the node's clock.",
+            javaType = "java.time.Instant")
+    public static final String EVENT_TIME = "CamelOntapEventTime";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's key, cluster/node uuid/index, unique"
+            + " for the event. Sent to ontap: (run) without OntapOperationId, the message's operation id is derived from it"
+            + " and the route id, so that an event delivered again never triggers a second operation.", javaType = "String")
+    public static final String EVENT_KEY = "CamelOntapEventKey";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the event's parameters by name (values as"
+            + " ONTAP gives them: data, never an expression).", javaType = "java.util.Map<String,String>")
+    public static final String EVENT_PARAMETERS = "CamelOntapEventParameters";
+    @Metadata(label = "consumer", description = "Output of the EMS consumer: the cluster's name (the endpoint's path).",
+            javaType = "String")
+    public static final String CLUSTER = "CamelOntapCluster";
+
     /**
      * The exchange property (not a header: headers can come from outside) naming who asked for a request document's
      * operation, e.g. {@code inbox} or {@code queue}; recorded with it and put in its outcome as {@code requested_by}.
      */
     public static final String REQUESTED_BY = "OntapRequestedBy";
+
+    /**
+     * The exchange property the EMS consumer sets to the event's key (as the header {@link #EVENT_KEY}): the producer
+     * derives an operation id from it and the route id when the message has none. A property, not the header, because
+     * headers can come from outside.
+     */
+    public static final String EVENT_KEY_PROPERTY = "CamelOntapEventKey";
 
     private OntapConstants() {
     }

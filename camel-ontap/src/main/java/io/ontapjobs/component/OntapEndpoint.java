@@ -9,15 +9,18 @@ import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
-import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.support.ScheduledPollEndpoint;
 
 /**
  * Run NetApp ONTAP REST operations to their end: trigger, await the job without holding a thread, and let a policy
- * decide.
+ * decide; consume the cluster's EMS events (option events).
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "ontap", title = "ONTAP", syntax = "ontap:cluster",
-        producerOnly = true, category = {Category.CLOUD, Category.MANAGEMENT}, headersClass = OntapConstants.class)
-public class OntapEndpoint extends DefaultEndpoint implements AsyncEndpoint {
+        category = {Category.CLOUD, Category.MANAGEMENT}, headersClass = OntapConstants.class)
+public class OntapEndpoint extends ScheduledPollEndpoint implements AsyncEndpoint {
+    /** The EMS consumer's default delay between polls (Camel's polling default, 500 ms, is far too often for EMS). */
+    static final long DEFAULT_EVENTS_DELAY = 60_000;
+
 
     @UriPath(label = "common", description = "The cluster's name: defined by the option url (with the other connection options) of this"
             + " endpoint or the component, or else configured as ontap.clusters.NAME.url", defaultValue = "default")
@@ -42,8 +45,19 @@ public class OntapEndpoint extends DefaultEndpoint implements AsyncEndpoint {
     }
 
     @Override
-    public Consumer createConsumer(Processor processor) {
-        throw new UnsupportedOperationException("ontap: is a producer (to), not a consumer (from)");
+    public Consumer createConsumer(Processor processor) throws Exception {
+        if (configuration.getEvents() == null || configuration.getEvents().isBlank()) {
+            throw new IllegalArgumentException("option events: a from(\"ontap:" + cluster + "\") endpoint consumes EMS events and"
+                    + " needs the option events (message names, comma-separated, * for every event)");
+        }
+        OntapEventConsumer consumer = new OntapEventConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    @Override
+    public long getDefaultDelay() {
+        return DEFAULT_EVENTS_DELAY;
     }
 
     public String getCluster() {

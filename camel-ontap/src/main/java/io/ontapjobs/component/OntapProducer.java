@@ -258,6 +258,7 @@ public class OntapProducer extends DefaultAsyncProducer {
         OntapEndpoint ep = getEndpoint();
         OntapConfiguration options = ep.getConfiguration();
         OperationRequest request;
+        boolean derive; // no id of its own: one from the event it came from, if any
         if (options.getPath() == null) {
             for (String header : List.of(OntapConstants.METHOD, OntapConstants.PATH)) {
                 if (in.getHeader(header) != null) {
@@ -267,10 +268,12 @@ public class OntapProducer extends DefaultAsyncProducer {
             }
             query(in); // refuses OntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
+            String text = null; // a text body, read once (bounded) and parsed from it
             request = body instanceof OperationRequest r ? r
                     : body instanceof JsonNode n ? OperationRequest.fromJson(n)
                     : body instanceof Map<?, ?> m ? OperationRequest.fromJson(JSON.valueToTree(m))
-                    : OperationRequest.fromJson(boundedText(in), fileId(in));
+                    : OperationRequest.fromJson(text = boundedText(in), fileId(in));
+            derive = !(body instanceof OperationRequest) && fileId(in) == null && !documentHasId(body, text);
             if (request.cluster().equals("default") && !ep.getCluster().equals("default")) {
                 request = request.with(request.id(), ep.getCluster());
             }
@@ -288,15 +291,61 @@ public class OntapProducer extends DefaultAsyncProducer {
             if (path != null) {
                 OperationRequest.checkPath(path, OntapConstants.PATH);
             }
-            request = new OperationRequest(in.getHeader(OntapConstants.OPERATION_ID, String.class), ep.getCluster(),
+            String id = in.getHeader(OntapConstants.OPERATION_ID, String.class);
+            derive = id == null;
+            request = new OperationRequest(id, ep.getCluster(),
                     method != null ? method : options.getMethod(), path != null ? path : options.getPath(), query(in), body(in),
                     options.getTimeout() == 0 ? null : java.time.Duration.ofMillis(options.getTimeout()), options.getPolicy(),
                     options.getReturnTimeout());
+        }
+        String eventId = derive ? eventOperationId(in.getExchange(), request) : null;
+        if (eventId != null) {
+            request = request.with(eventId, request.cluster());
         }
         if (options.isEnforceAllowList()) {
             ep.getComponent().checkAllowed(request);
         }
         return request;
+    }
+
+    /** Whether a request document names its own id (an unreadable one is left to fromJson to refuse). */
+    /** Whether the request document names its own id; {@code text} is a text body, already read as a valid document. */
+    private static boolean documentHasId(Object body, String text) {
+        if (body instanceof JsonNode n) {
+            return n.hasNonNull("id");
+        }
+        if (body instanceof Map<?, ?> m) {
+            return m.get("id") != null;
+        }
+        try {
+            return JSON.readTree(text).hasNonNull("id");
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /**
+     * The operation id of a message that came from an EMS event ({@link OntapConstants#EVENT_KEY_PROPERTY}, set by the
+     * consumer) and names none: derived from the route, this endpoint, the event's key and the request (method, path,
+     * query, body), so that the event delivered again (after a crash, before its bookmark moved) finds its operation
+     * instead of triggering a second one, while different requests made from one event (a split) stay different
+     * operations. {@code ev-}, 24 hex digits of a SHA-256, {@code -} and the event's index: a valid operation id.
+     */
+    String eventOperationId(Exchange exchange, OperationRequest request) {
+        String key = exchange.getProperty(OntapConstants.EVENT_KEY_PROPERTY, String.class);
+        if (key == null) {
+            return null;
+        }
+        String route = exchange.getFromRouteId() == null ? "" : exchange.getFromRouteId();
+        String what = String.join("\n", route, getEndpoint().getEndpointUri(), key, request.method(), request.path(),
+                String.valueOf(request.query()), String.valueOf(request.bodyText()));
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(what.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String tail = key.substring(key.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9]", "");
+            return "ev-" + java.util.HexFormat.of().formatHex(hash, 0, 12) + (tail.isEmpty() ? "" : "-" + tail.substring(0, Math.min(20, tail.length())));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A header the component reads: a string or nothing; never echoed (it could be anything). */

@@ -75,6 +75,32 @@ public final class MicrometerMetrics implements OntapMetrics {
     }
 
     @Override
+    public void eventsPoll(String cluster, String status) {
+        Counter.builder("ontap.events.polls").description("Polls of the cluster's EMS log, by result")
+                .tag("cluster", cluster).tag("status", status).register(registry).increment();
+    }
+
+    @Override
+    public void eventReceived(String cluster, String name) {
+        Counter.builder("ontap.events.received").description("EMS events taken by consumers, by message name")
+                .tag("cluster", cluster).tag("name", name == null ? "" : name).register(registry).increment();
+    }
+
+    @Override
+    public void eventFailed(String cluster, String name) {
+        Counter.builder("ontap.events.failed").description("EMS events whose route failed and that were skipped")
+                .tag("cluster", cluster).tag("name", name == null ? "" : name).register(registry).increment();
+    }
+
+    @Override
+    public void eventsGap(String cluster, String node, long missed) {
+        Counter.builder("ontap.events.gaps").description("Gaps in a node's EMS events: events never read")
+                .tag("cluster", cluster).tag("node", node).register(registry).increment();
+        Counter.builder("ontap.events.missed").description("Events known to have fallen off a node's EMS log unread")
+                .tag("cluster", cluster).tag("node", node).register(registry).increment(missed);
+    }
+
+    @Override
     public void outcome(String cluster, String status, int attempts) {
         Counter.builder("ontap.outcomes").description("Operations ended, by outcome status")
                 .tag("cluster", cluster).tag("status", status).register(registry).increment();

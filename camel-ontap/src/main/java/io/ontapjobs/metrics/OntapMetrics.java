@@ -28,6 +28,22 @@ public interface OntapMetrics {
     default void deliveryFailed(String sink) {
     }
 
+    /** An EMS poll of the cluster: {@code ok} or {@code error}. */
+    default void eventsPoll(String cluster, String status) {
+    }
+
+    /** An EMS event taken by a consumer (by its message name). */
+    default void eventReceived(String cluster, String name) {
+    }
+
+    /** An EMS event whose route failed after its error handler gave up: skipped. */
+    default void eventFailed(String cluster, String name) {
+    }
+
+    /** Events of a node that were never read (fallen off its log; 0 when unknown, e.g. a node replaced or renumbered). */
+    default void eventsGap(String cluster, String node, long missed) {
+    }
+
     default void gauge(String name, String description, String tagKey, String tagValue, String tag2Key, String tag2Value,
                        Supplier<Number> value) {
     }

@@ -518,7 +518,12 @@ class OntapOptionsTest {
         JsonNode schema = JSON.readTree(getClass().getResourceAsStream("/META-INF/io/ontapjobs/component/ontap.json"));
 
         assertThat(schema.at("/component/async").asBoolean()).isTrue();
-        assertThat(schema.at("/component/producerOnly").asBoolean()).isTrue();
+        // to("ontap:...") runs operations, from("ontap:...?events=...") consumes EMS events
+        assertThat(schema.at("/component/producerOnly").asBoolean()).isFalse();
+        assertThat(schema.at("/component/consumerOnly").asBoolean()).isFalse();
+        assertThat(schema.at("/properties/events/label").asText()).isEqualTo("consumer");
+        assertThat(schema.at("/properties/eventOverlap/type").asText()).isEqualTo("duration");
+        assertThat(schema.at("/headers/CamelOntapEventKey/javaType").asText()).isEqualTo("String");
         for (String where : List.of("/properties/", "/componentProperties/")) {
             assertThat(schema.at(where + "password/secret").asBoolean()).as(where).isTrue();
             assertThat(schema.at(where + "truststorePassword/secret").asBoolean()).as(where).isTrue();
