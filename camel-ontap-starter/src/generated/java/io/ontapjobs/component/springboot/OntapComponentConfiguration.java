@@ -27,6 +27,58 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String url;
     /**
+     * Allows for bridging the consumer to the Camel routing Error Handler, which mean any exceptions (if possible)
+     * occurred while the Camel consumer is trying to pickup incoming messages, or the likes, will now be processed
+     * as a message and handled by the routing Error Handler. Important: This is only possible if the 3rd party
+     * component allows Camel to be alerted if an exception was thrown. Some components handle this internally only,
+     * and therefore bridgeErrorHandler is not possible. In other situations we may improve the Camel component to
+     * hook into the 3rd party component and make this possible for future releases. By default the consumer will use
+     * the org.apache.camel.spi.ExceptionHandler to deal with exceptions, that will be logged at WARN or ERROR level
+     * and ignored.
+     */
+    private Boolean bridgeErrorHandler = false;
+    /**
+     * An EMS filter of the cluster (filter.name, ONTAP 9.8 and later), e.g. important-events: only the events its
+     * rules let through
+     */
+    private String emsFilter;
+    /**
+     * The EMS message names whose events the consumer takes, comma-separated; an asterisk matches any characters
+     * (monitor.volume. and an asterisk: every volume event), an asterisk alone every event. It makes the endpoint a
+     * consumer (from): a poll every delay (default 60000 ms for this consumer) reads the cluster's new events, the
+     * filter on ONTAP's side (message.name), split into several queries of one poll when the list would make a
+     * request longer than 7 KiB
+     */
+    private String events;
+    /**
+     * The page size of the consumer's requests (ONTAP's max_records); a poll follows every page
+     */
+    private Integer maxRecords = 500;
+    /**
+     * The severities of the events taken, comma-separated, e.g. emergency,alert,error (ONTAP's message.severity
+     * filter; naming one, debug events are included when it matches). Unset: every severity but debug
+     */
+    private String severities;
+    /**
+     * Where the consumer starts: bookmark (where this route left off; on its very first start: now, so that the
+     * log's history is never acted on), now (on every start: only what is logged from then on), or a duration such
+     * as 1h or 30m: on the very first start, the events of that last stretch of the cluster's time too, then as
+     * bookmark
+     */
+    private String startFrom = "bookmark";
+    /**
+     * Where each EMS consumer keeps its bookmarks (per node: the last event it completed), so that a restart
+     * continues where the route left off. Default: in memory (after a restart, a consumer starts from the cluster's
+     * now)
+     */
+    private io.ontapjobs.events.EventBookmarks eventBookmarks;
+    /**
+     * How far each poll reads back before the newest event it has seen (time=), each record then compared with its
+     * node's bookmark: events logged late, in the same second, or by a node whose clock is behind are still taken,
+     * once. Must exceed the clock difference between the cluster's nodes
+     */
+    private String eventOverlap = "5m";
+    /**
      * Whether the producer should be started lazy (on the first message). By starting lazy you can use this to allow
      * CamelContext and routes to startup in situations where a producer may otherwise fail during starting and cause
      * the route to fail being started. By deferring this startup to be lazy then the startup failure can be handled
@@ -116,16 +168,20 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String userAgent;
     /**
-     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries
-     * METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one asterisk matches any one segment, a
-     * segment of two asterisks any number of them. Unset: nothing.
+     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries,
+     * each a method, a path and optionally, after a question mark, the query parameter names the request may send
+     * (joined by ampersands), covering method, path and query. In a path, a segment of one asterisk matches exactly
+     * one segment, of two asterisks one or more; neither matches a segment holding an asterisk (quote it to allow
+     * that literally). The query may also carry return_timeout; ONTAP's query operators in a value only for a name
+     * followed by an equals sign and an asterisk. The grammar, with examples: the project's docs/security.md. Unset:
+     * nothing.
      */
     private String allow;
     /**
-     * Send only what the cluster's allow list covers: a run or trigger whose method and path match an entry, whether
-     * they come from the options, the OntapMethod and OntapPath headers or a request document; a read or job control
-     * is refused, and so is an OntapOperation header naming one. For routes that take requests from outside (files,
-     * queues).
+     * Send only what the cluster's allow list covers: a run or trigger whose method, path and query match an entry,
+     * whether they come from the options, the OntapMethod and OntapPath headers or a request document; a read or job
+     * control is refused, and so is an OntapOperation header naming one. For routes that take requests from outside
+     * (files, queues).
      */
     private Boolean enforceAllowList = false;
     /**
@@ -167,6 +223,70 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
 
     public void setUrl(String url) {
         this.url = url;
+    }
+
+    public Boolean getBridgeErrorHandler() {
+        return bridgeErrorHandler;
+    }
+
+    public void setBridgeErrorHandler(Boolean bridgeErrorHandler) {
+        this.bridgeErrorHandler = bridgeErrorHandler;
+    }
+
+    public String getEmsFilter() {
+        return emsFilter;
+    }
+
+    public void setEmsFilter(String emsFilter) {
+        this.emsFilter = emsFilter;
+    }
+
+    public String getEvents() {
+        return events;
+    }
+
+    public void setEvents(String events) {
+        this.events = events;
+    }
+
+    public Integer getMaxRecords() {
+        return maxRecords;
+    }
+
+    public void setMaxRecords(Integer maxRecords) {
+        this.maxRecords = maxRecords;
+    }
+
+    public String getSeverities() {
+        return severities;
+    }
+
+    public void setSeverities(String severities) {
+        this.severities = severities;
+    }
+
+    public String getStartFrom() {
+        return startFrom;
+    }
+
+    public void setStartFrom(String startFrom) {
+        this.startFrom = startFrom;
+    }
+
+    public io.ontapjobs.events.EventBookmarks getEventBookmarks() {
+        return eventBookmarks;
+    }
+
+    public void setEventBookmarks(io.ontapjobs.events.EventBookmarks eventBookmarks) {
+        this.eventBookmarks = eventBookmarks;
+    }
+
+    public String getEventOverlap() {
+        return eventOverlap;
+    }
+
+    public void setEventOverlap(String eventOverlap) {
+        this.eventOverlap = eventOverlap;
     }
 
     public Boolean getLazyStartProducer() {

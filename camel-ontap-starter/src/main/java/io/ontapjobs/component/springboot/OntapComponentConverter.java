@@ -1,6 +1,7 @@
 package io.ontapjobs.component.springboot;
 
 import io.ontapjobs.component.OntapConfiguration;
+import io.ontapjobs.events.EventBookmarks;
 import io.ontapjobs.metrics.OntapMetrics;
 import io.ontapjobs.operation.OperationRepository;
 import java.util.Set;
@@ -23,7 +24,8 @@ import org.springframework.lang.Nullable;
 @ConfigurationPropertiesBinding
 public class OntapComponentConverter implements GenericConverter {
     /** The types of the component's object options; {@code StarterMatchesCatalogTest} keeps it complete. */
-    static final Set<Class<?>> TYPES = Set.of(OntapConfiguration.class, OntapMetrics.class, OperationRepository.class);
+    static final Set<Class<?>> TYPES = Set.of(OntapConfiguration.class, OntapMetrics.class, OperationRepository.class,
+            EventBookmarks.class);
     static final String PREFIX = "#bean:";
 
     @Autowired
