@@ -5,7 +5,8 @@
 # Run at the top of the checkout after `mvn -B -q package -DskipTests`; it starts its own simulator on a free port.
 # run: the job ends at once, the first poll (the policy's 500 ms ± 20 %) sees its end; run-rt: with --return-timeout 10,
 # the trigger's answer has the finished job (no poll): start-up alone.
-# ONESHOT_VARIANTS="name=java options;..." adds variants of `run` (e.g. "nocds=-Xshare:auto") measured in the same rounds.
+# ONESHOT_VARIANTS="name=java options;..." adds variants of `run` and `run-rt`, measured in the same rounds, e.g.
+# ONESHOT_VARIANTS="in-process=-Dontap.fast-start=false" (no re-launch with the class-data archive: the old start).
 set -euo pipefail
 rounds=${1:-11}
 shift || true
@@ -37,7 +38,7 @@ measure() { # name, command...: appends the wall time in ms to $work/name; fails
 }
 IFS=';' read -r -a variants <<<"${ONESHOT_VARIANTS:-}"
 names=(version run run-rt)
-for v in "${variants[@]}"; do names+=("${v%%=*}"); done
+for v in "${variants[@]}"; do names+=("${v%%=*}" "${v%%=*}-rt"); done
 measure warmup "$java" "$@" -jar "$jar" "${run[@]}" # the simulator's first request, the page cache
 for i in $(seq 1 "$rounds"); do
   measure version "$java" "$@" -jar "$jar" --version
@@ -46,6 +47,7 @@ for i in $(seq 1 "$rounds"); do
   for v in "${variants[@]}"; do
     read -r -a opts <<<"${v#*=}"
     measure "${v%%=*}" "$java" "${opts[@]}" "$@" -jar "$jar" "${run[@]}"
+    measure "${v%%=*}-rt" "$java" "${opts[@]}" "$@" -jar "$jar" "${run[@]}" --return-timeout 10
   done
 done
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
