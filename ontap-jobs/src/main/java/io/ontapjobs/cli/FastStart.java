@@ -68,6 +68,11 @@ final class FastStart {
                     return Optional.empty(); // the user chose; a debugger attaches to this JVM
                 }
             }
+            String fromEnvironment = System.getenv("JDK_JAVA_OPTIONS"); // not in the command line read back
+            if (fromEnvironment != null && (fromEnvironment.contains("SharedArchiveFile") || fromEnvironment.contains("-Xshare")
+                    || fromEnvironment.contains("TieredStopAtLevel") || fromEnvironment.contains("jdwp"))) {
+                return Optional.empty();
+            }
             List<String> command = new ArrayList<>();
             command.add(java.get());
             command.add("-XX:SharedArchiveFile=" + archive);
