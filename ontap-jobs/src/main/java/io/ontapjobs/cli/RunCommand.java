@@ -114,12 +114,17 @@ public class RunCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(onExit);
             var progress = stderrIsTerminal() ? showProgress(ontap, request.id()) : null; // else: the log's plain lines
             Exchange result = template.send("ontap:default", e -> e.getIn().setBody(request));
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C or SIGTERM as the job ended: the hook prints the outcome and exits; one outcome, no stack trace
+                Thread.sleep(Long.MAX_VALUE);
+            }
             done.set(true);
             if (progress != null) {
                 progress.shutdownNow();
                 System.err.println();
             }
-            Runtime.getRuntime().removeShutdownHook(onExit);
             if (result.getException() != null) {
                 if (result.getException() instanceof InvalidRequestException bad) {
                     throw new Main.UsageError(bad.getMessage());
