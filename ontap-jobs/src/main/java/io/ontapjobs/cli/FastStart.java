@@ -140,8 +140,19 @@ final class FastStart {
      * archive holds the classes a real {@code run} loads (Camel, the component, the HTTP client, Jackson, logback);
      * then the {@code .vm} file that says which JVM made it.
      */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws IOException {
         Path archive = Path.of(args.length > 0 ? args[0] : "target/ontap-jobs.jsa");
+        Path vmFile = archive.resolveSibling(archive.getFileName() + VM_SUFFIX);
+        Files.deleteIfExists(vmFile); // no .vm, no re-launch: a failed training leaves run as it was, and the build goes on
+        try {
+            train(archive, vmFile);
+        } catch (Exception e) {
+            System.err.println("ontap-jobs: no class-data-sharing archive for run (" + e + "); run starts the slow way");
+        }
+        System.exit(0); // the archive is written at exit
+    }
+
+    private static void train(Path archive, Path vmFile) throws IOException {
         var simulator = io.ontapjobs.simulator.OntapSimulator.builder().port(0)
                 .scenario(io.ontapjobs.simulator.Scenario.on("*", "/api/storage/volumes*").duration(java.time.Duration.ZERO).build())
                 .build().start();
@@ -156,13 +167,11 @@ final class FastStart {
                 }
                 code = Main.execute(k -> "P".equals(k) ? "netapp1!" : System.getenv(k), none, none, argv.toArray(String[]::new));
                 if (code != Main.OK) {
-                    System.err.println("ontap-jobs: the class-data-sharing training run ended with " + code);
-                    System.exit(code);
+                    throw new IllegalStateException("the training run ended with " + code);
                 }
             }
         }
-        Files.writeString(archive.resolveSibling(archive.getFileName() + VM_SUFFIX), vm() + System.lineSeparator());
+        Files.writeString(vmFile, vm() + System.lineSeparator());
         System.out.println("ontap-jobs: class-data-sharing archive for run: " + archive + " (" + vm() + ")");
-        System.exit(0); // the archive is written at exit
     }
 }
