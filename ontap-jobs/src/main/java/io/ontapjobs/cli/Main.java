@@ -20,6 +20,9 @@ public final class Main {
     public static final int LOST = 4;
 
     public static void main(String[] args) {
+        if (args.length > 0 && "run".equals(args[0])) {
+            FastStart.relaunch().ifPresent(System::exit); // the one-shot step in a JVM with the class-data archive
+        }
         System.exit(execute(args.length == 0 ? new String[] {"serve"} : args));
     }
 
