@@ -146,8 +146,17 @@ public final class Decider {
     }
 
     private Transition tracked(RunState state, long now, List<TrackResult> results) {
-        List<String> timedOut = results.stream().filter(r -> r.end() == TrackResult.End.TIMED_OUT)
-                .map(r -> r.job() != null ? r.job().uuid() : null).toList();
+        // a job never polled before its deadline (a slow trigger ate the time) is still cancelled, by the UUID the
+        // trigger gave: the results are in the order of the current attempt's jobs
+        List<String> timedOut = new java.util.ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            TrackResult r = results.get(i);
+            if (r.end() == TrackResult.End.TIMED_OUT) {
+                int index = state.attemptFirstJob() + i;
+                timedOut.add(r.job() != null ? r.job().uuid()
+                        : index < state.jobs().size() ? state.jobs().get(index).uuid() : null);
+            }
+        }
         if (!timedOut.isEmpty()) {
             String what = "timed out after " + timeout.toSeconds() + " s";
             return policy.onTimeout() == OnTimeout.ABANDON
