@@ -156,6 +156,31 @@ class JobTrackerTest {
     }
 
     @Test
+    void aTrackerReadsNothingBeforeItStartsNorAfterItStops() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofSeconds(1)).build());
+        tracker.stop();
+        tracker = new JobTracker(client, clock, calls, calls, new Random(7), OntapMetrics.NONE); // schedules nothing
+        String uuid = start("/api/storage/volumes", 1).get(0);
+        sim.stats().reset();
+        PollSettings poll = new PollSettings(Duration.ofMillis(200), Duration.ofSeconds(1), 2.0, 0);
+        CompletableFuture<TrackResult> result = tracker.track(uuid, poll, deadlineIn(Duration.ofSeconds(60)), null);
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(jobsRequests()).as("no tick before start").isZero();
+
+        tracker.start();
+        clock.advance(Duration.ofMillis(300));
+        assertThat(result.join().end()).isEqualTo(TrackResult.End.FINISHED);
+
+        String another = start("/api/storage/volumes", 1).get(0);
+        tracker.stop();
+        sim.stats().reset();
+        CompletableFuture<TrackResult> notRead = tracker.track(another, poll, deadlineIn(Duration.ofSeconds(60)), null);
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(jobsRequests()).as("no tick after stop").isZero();
+        assertThat(notRead).isNotDone();
+    }
+
+    @Test
     void watermarkAnswersArePagedThrough() throws Exception {
         tracker.stop(); // ONTAP pages with _links.next; 60 jobs ending together need several pages of 7
         tracker = new JobTracker(client, clock, calls, calls, new Random(7), OntapMetrics.NONE, 7);
