@@ -381,6 +381,7 @@ public class OntapComponent extends DefaultComponent {
             JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(),
                     metrics == null ? OntapMetrics.NONE : metrics);
             tracker.pollOnlyWhile(() -> ownership.mayPoll(config.name()));
+            tracker.start(); // stopped with the component (doStop)
             OntapMetrics m = metrics == null ? OntapMetrics.NONE : metrics;
             for (OperationState state : OperationState.IN_FLIGHT) {
                 m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),
@@ -400,7 +401,7 @@ public class OntapComponent extends DefaultComponent {
     @Override
     protected void doStop() throws Exception {
         for (Cluster c : clusters.values()) {
-            c.tracker().close();
+            c.tracker().stop();
             c.client().close();
             getCamelContext().getExecutorServiceManager().shutdown(c.calls());
         }

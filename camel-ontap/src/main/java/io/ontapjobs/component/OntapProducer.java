@@ -101,23 +101,18 @@ public class OntapProducer extends DefaultAsyncProducer {
     private boolean read(Exchange exchange, AsyncCallback callback, String path, Map<String, String> query) {
         return onCluster(exchange, callback, cluster -> {
             List<Object> records = new java.util.ArrayList<>();
-            OntapResponse r = cluster.client().get(path, query);
-            while (true) {
-                if (!r.isSuccess()) {
-                    throw new OntapReadException(path, r);
+            OntapResponse r = io.ontapjobs.ontap.Pages.forEach(cluster.client(), cluster.client().get(path, query), page -> {
+                if (!page.isSuccess()) {
+                    throw new OntapReadException(path, page);
                 }
-                JsonNode body = r.body();
+                JsonNode body = page.body();
                 if (body != null && body.has("records")) {
                     body.get("records").forEach(n -> records.add(JSON.convertValue(n, Map.class)));
                 } else if (body != null) {
                     records.add(JSON.convertValue(body, Map.class)); // a single object, e.g. /api/storage/volumes/{uuid}
                 }
-                String next = body == null ? null : body.path("_links").path("next").path("href").asText(null);
-                if (next == null) {
-                    break;
-                }
-                r = cluster.client().getHref(next);
-            }
+                return true;
+            });
             Message out = exchange.getMessage();
             out.setBody(records);
             out.setHeader(OntapConstants.HTTP_STATUS, r.status());

@@ -81,6 +81,7 @@ class OperationRunnerControlTest {
         ClusterCalls calls = new ClusterCalls("default", 2);
         SystemClock clock = new SystemClock(timer);
         JobTracker tracker = new JobTracker(client, clock, calls::executeFirst, completions, new Random(), OntapMetrics.NONE);
+        tracker.start();
         closing.add(calls::shutdownNow);
         closing.add(tracker::close);
         Cluster cluster = new Cluster(config, client, tracker, calls);

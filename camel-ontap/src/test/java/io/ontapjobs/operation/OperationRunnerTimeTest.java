@@ -79,6 +79,7 @@ class OperationRunnerTimeTest {
     private OperationRunner runner(ClusterConfig config) throws Exception {
         OntapClient client = new OntapClient(context, config);
         tracker = new JobTracker(client, clock, calls, calls, new Random(SEED), OntapMetrics.NONE);
+        tracker.start();
         Cluster cluster = new Cluster(config, client, tracker, calls);
         OperationRepository memory = new InMemoryOperationRepository();
         OperationRepository repository = new OperationRepository() {

@@ -52,6 +52,7 @@ class JobTrackerTest {
         client = new OntapClient(context, ClusterConfig.of("default", sim.baseUrl(), "admin", "netapp1!"));
         clock.settleWith(calls::drain);
         tracker = new JobTracker(client, clock, calls, calls, new Random(7), OntapMetrics.NONE);
+        tracker.start();
     }
 
     @AfterEach
@@ -155,8 +156,35 @@ class JobTrackerTest {
     }
 
     @Test
+    void aTrackerReadsNothingBeforeItStartsNorAfterItStops() throws Exception {
+        sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofSeconds(1)).build());
+        tracker.stop();
+        tracker = new JobTracker(client, clock, calls, calls, new Random(7), OntapMetrics.NONE); // schedules nothing
+        String uuid = start("/api/storage/volumes", 1).get(0);
+        sim.stats().reset();
+        PollSettings poll = new PollSettings(Duration.ofMillis(200), Duration.ofSeconds(1), 2.0, 0);
+        CompletableFuture<TrackResult> result = tracker.track(uuid, poll, deadlineIn(Duration.ofSeconds(60)), null);
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(jobsRequests()).as("no tick before start").isZero();
+
+        tracker.start();
+        clock.advance(Duration.ofMillis(300));
+        assertThat(result.join().end()).isEqualTo(TrackResult.End.FINISHED);
+
+        String another = start("/api/storage/volumes", 1).get(0);
+        tracker.stop();
+        sim.stats().reset();
+        CompletableFuture<TrackResult> notRead = tracker.track(another, poll, deadlineIn(Duration.ofSeconds(60)), null);
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(jobsRequests()).as("no tick after stop").isZero();
+        assertThat(notRead).isNotDone();
+    }
+
+    @Test
     void watermarkAnswersArePagedThrough() throws Exception {
-        tracker.pageSize = 7; // ONTAP pages with _links.next; 60 jobs ending together need several pages
+        tracker.stop(); // ONTAP pages with _links.next; 60 jobs ending together need several pages of 7
+        tracker = new JobTracker(client, clock, calls, calls, new Random(7), OntapMetrics.NONE, 7);
+        tracker.start();
         sim.addScenario(Scenario.on("POST", "/api/storage/volumes").duration(Duration.ofMillis(1500)).build());
         List<String> uuids = start("/api/storage/volumes", 60);
         PollSettings poll = new PollSettings(Duration.ofMillis(200), Duration.ofSeconds(30), 2.0, 0);
@@ -360,6 +388,7 @@ class JobTrackerTest {
         clock.settleWith(settle);
         OntapClient four = new OntapClient(context, ClusterConfig.of("four", sim.baseUrl(), "admin", "netapp1!").withMaxConcurrentRequests(4));
         JobTracker concurrent = new JobTracker(four, clock, pool, completions, new Random(11), OntapMetrics.NONE);
+        concurrent.start();
         for (int d = 1; d <= 4; d++) {
             sim.addScenario(Scenario.on("POST", "/api/d" + d + "/*").duration(Duration.ofMillis(d * 1000 + 170)).build());
         }
@@ -420,16 +449,16 @@ class JobTrackerTest {
 
     @Test
     void batchesStayUnderEightKilobytes() {
-        List<JobTracker.Watched> jobs = new ArrayList<>();
+        List<Watched> jobs = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            jobs.add(new JobTracker.Watched(java.util.UUID.randomUUID().toString(), PollSettings.DEFAULT, null));
+            jobs.add(new Watched(java.util.UUID.randomUUID().toString(), PollSettings.DEFAULT, null));
         }
 
-        List<List<JobTracker.Watched>> batches = tracker.batches(jobs);
+        List<List<Watched>> batches = JobReads.batches(jobs);
 
         assertThat(batches.stream().mapToInt(List::size).sum()).isEqualTo(1000);
         assertThat(batches).hasSizeBetween(5, 6);
-        for (List<JobTracker.Watched> b : batches) {
+        for (List<Watched> b : batches) {
             String query = OntapClient.encodeQuery(Map.of("uuid", String.join("|", b.stream().map(w -> w.uuid).toList()),
                     "fields", io.ontapjobs.ontap.Job.FIELDS, "max_records", String.valueOf(b.size())));
             assertThat(("GET " + JobTracker.JOBS + "?" + query + " HTTP/1.1").length()).isLessThanOrEqualTo(JobTracker.MAX_URL_BYTES);
