@@ -109,10 +109,6 @@ public final class HttpGuard {
         return settings;
     }
 
-    int openConnections() {
-        return open.get();
-    }
-
     /** The Vert.x the guarded server runs on (its timers are ours). */
     void use(Vertx vertx) {
         this.vertx = vertx;
