@@ -1,62 +1,46 @@
 package io.ontapjobs.service;
 
 import io.ontapjobs.api.ApiGate;
-import io.ontapjobs.policy.Durations;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.impl.HttpServerRequestInternal;
-import io.vertx.core.http.impl.HttpServerRequestWrapper;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.ScheduledFuture;
-import io.vertx.core.impl.VertxInternal;
-import io.vertx.core.impl.transports.JDKTransport;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.JksOptions;
 import io.vertx.core.net.PfxOptions;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PropertiesComponent;
-import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.Service;
+import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
+import org.apache.camel.main.HttpManagementServerConfigurationProperties;
+import org.apache.camel.main.HttpServerConfigurationProperties;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainHttpServerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the service's HTTP port (Camel platform-http on Vert.x) up under hostile clients, serves it over TLS when a
- * keystore is configured, and asks the {@link ApiGate} before any route sees a request.
+ * Keeps the service's HTTP port up under hostile clients, serves it over TLS when a keystore is configured, and asks
+ * the {@link ApiGate} before any route sees a request; {@link FrontDoor} is the server it guards.
  *
- * <p>Camel's {@code VertxPlatformHttpServer} builds its own {@link HttpServerOptions} and offers no hook for timeouts,
- * a connection cap or a handler of ours, but it takes a {@link Vertx} from the registry when there is exactly one. So
- * we bind a Vert.x proxy that hands every call to a real Vert.x except {@code createHttpServer}, which gets our options
- * and returns a server whose request handler is wrapped. Camel never closes a Vert.x it found in the registry: the
- * proxy's server closes it after itself, and a Camel service closes it when no server was ever made.
+ * <p>All through public APIs: Camel Main asks the registry for a {@link MainHttpServerFactory} before its own, so the
+ * {@code camel.server.*} server it makes is our {@link FrontDoor}; Vert.x's {@link HttpServerOptions} carry the idle
+ * timeout, header size, TLS and HTTP/1.1 only; {@code connectionHandler} (called at accept once h2c is off) counts
+ * connections and arms the header deadline; a {@code setTimer} per request the 408; Vert.x Web's {@link BodyHandler}
+ * counts body bytes, and its 413 closes the connection here.
  */
 public final class HttpGuard {
     private static final Logger LOG = LoggerFactory.getLogger(HttpGuard.class);
-    static final String REGISTRY_NAME = "ontapVertx";
+    static final String FACTORY_NAME = "ontapHttpServerFactory";
     /**
      * Connections accepted beyond ontap.api.max-connections that may only ask /observe/health*: a flood of API
      * connections from any address then still leaves the probes a way in (they cannot be told apart before a request).
@@ -67,287 +51,77 @@ public final class HttpGuard {
     static final int MAX_HEADER_SIZE = 8192;
     static final String HEALTH_PATH = "/observe/health";
 
-    /** The limits, from ontap.api.* (and camel.server.max-body-size), checked before Camel starts. */
-    public record Settings(int maxConnections, Duration idleTimeout, Duration requestTimeout, Duration headerTimeout,
-                           long maxBodyBytes, Path keystore, char[] keystorePassword, String keystoreType) {
-        boolean tls() {
-            return keystore != null;
-        }
-
-        public static Settings from(PropertiesComponent props) {
-            int max = (int) number(props, "ontap.api.max-connections", 200, Integer.MAX_VALUE);
-            long body = number(props, "camel.server.max-body-size", 1_048_576, Long.MAX_VALUE);
-            Duration idle = duration(props, "ontap.api.idle-timeout", "30s");
-            Duration request = duration(props, "ontap.api.request-timeout", "30s");
-            Duration header = duration(props, "ontap.api.header-timeout", "10s");
-            String store = props.resolveProperty("ontap.api.tls.keystore").map(String::strip).orElse("");
-            if (store.isEmpty()) {
-                return new Settings(max, idle, request, header, body, null, null, null);
-            }
-            Path file = Path.of(store);
-            if (!Files.isReadable(file) || Files.isDirectory(file)) {
-                throw new OntapJobsConfiguration.ConfigurationError("ontap.api.tls.keystore: cannot read " + store, null);
-            }
-            char[] password = props.resolveProperty("ontap.api.tls.keystore-password").orElse("").toCharArray();
-            String type;
-            try {
-                KeyStore ks = KeyStore.getInstance(file.toFile(), password); // PKCS12 or JKS, told apart by content
-                type = ks.getType();
-                boolean hasKey = false;
-                for (String alias : Collections.list(ks.aliases())) {
-                    hasKey |= ks.isKeyEntry(alias);
-                }
-                if (!hasKey) {
-                    throw new OntapJobsConfiguration.ConfigurationError("ontap.api.tls.keystore: " + store
-                            + " holds no private key (the server's certificate and key belong there)", null);
-                }
-            } catch (OntapJobsConfiguration.ConfigurationError e) {
-                throw e;
-            } catch (java.io.IOException e) {
-                // the JDK reports a wrong password as an IOException caused by UnrecoverableKeyException
-                boolean wrongPassword = e.getCause() instanceof java.security.UnrecoverableKeyException
-                        || String.valueOf(e.getMessage()).contains("password");
-                throw new OntapJobsConfiguration.ConfigurationError(wrongPassword
-                        ? "ontap.api.tls.keystore-password: wrong password for " + store
-                        : "ontap.api.tls.keystore: " + store + " is not a PKCS12 or JKS keystore", e);
-            } catch (Exception e) {
-                throw new OntapJobsConfiguration.ConfigurationError("ontap.api.tls.keystore: cannot load " + store + ": " + e.getMessage(), e);
-            }
-            return new Settings(max, idle, request, header, body, file, password, type);
-        }
-
-        private static long number(PropertiesComponent props, String key, long otherwise, long top) {
-            String text = props.resolveProperty(key).map(String::strip).orElse("");
-            if (text.isEmpty()) {
-                return otherwise;
-            }
-            try {
-                long n = Long.parseLong(text);
-                if (n < 1 || n > top) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new OntapJobsConfiguration.ConfigurationError(key + ": '" + text + "' is not a positive whole number", e);
-            }
-        }
-
-        private static Duration duration(PropertiesComponent props, String key, String otherwise) {
-            String text = props.resolveProperty(key).map(String::strip).filter(t -> !t.isEmpty()).orElse(otherwise);
-            Duration d;
-            try {
-                d = Durations.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw new OntapJobsConfiguration.ConfigurationError(key + ": " + e.getMessage(), e);
-            }
-            if (d.isZero()) {
-                throw new OntapJobsConfiguration.ConfigurationError(key + ": must be longer than 0", null);
-            }
-            return d;
-        }
+    /** One accepted connection: whether it is in the health reserve, and its first request's header deadline. */
+    private static final class Conn {
+        volatile boolean reserve;
+        volatile boolean sawRequest;
+        volatile long headerDeadline = -1;
     }
 
     private final CamelContext context;
-    private final Settings settings;
+    private final HttpSettings settings;
     private final AtomicInteger open = new AtomicInteger();
-    private Vertx real;
-    private boolean closed;
-    private volatile boolean serverMade;
+    private final Map<HttpConnection, Conn> connections = new ConcurrentHashMap<>();
+    private volatile Vertx vertx;
 
-    private static final AttributeKey<Conn> CONN = AttributeKey.valueOf("ontap-http-guard");
-
-    /**
-     * Vert.x's TCP transport, but each accepted socket gets {@link Conn} first in its pipeline. Vert.x tells a server of
-     * an HTTP/1 connection only once its first request's headers have arrived: too late to count it or to cut a
-     * slowloris, so this is done at accept, below Vert.x.
-     */
-    private final class GuardedTransport extends JDKTransport {
-        @Override
-        public ChannelFactory<? extends ServerChannel> serverChannelFactory(boolean domainSocket) {
-            if (domainSocket) {
-                return super.serverChannelFactory(true);
-            }
-            return () -> new NioServerSocketChannel() {
-                @Override
-                protected int doReadMessages(List<Object> accepted) throws Exception {
-                    int from = accepted.size();
-                    int n = super.doReadMessages(accepted);
-                    for (int i = from; i < accepted.size(); i++) {
-                        if (accepted.get(i) instanceof Channel child) {
-                            child.pipeline().addFirst("ontap-http-guard", new Conn());
-                        }
-                    }
-                    return n;
-                }
-            };
-        }
-    }
-
-    /** One accepted connection: counted, closed beyond cap + reserve, closed when its first request's headers are late. */
-    private final class Conn extends ChannelInboundHandlerAdapter {
-        volatile boolean reserve;
-        volatile boolean sawRequest;
-        private boolean counted;
-        private ScheduledFuture<?> headerDeadline;
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            counted = true;
-            int n = open.incrementAndGet();
-            ctx.channel().attr(CONN).set(this);
-            if (n > settings.maxConnections() + HEALTH_RESERVE) {
-                ctx.close();
-                return;
-            }
-            reserve = n > settings.maxConnections();
-            Duration wait = reserve && RESERVE_HEADER_TIMEOUT.compareTo(settings.headerTimeout()) < 0
-                    ? RESERVE_HEADER_TIMEOUT : settings.headerTimeout();
-            headerDeadline = ctx.executor().schedule(() -> {
-                if (!sawRequest) { // slowloris: the first request's headers never came
-                    ctx.close();
-                }
-            }, wait.toMillis(), TimeUnit.MILLISECONDS);
-            super.channelActive(ctx);
-        }
-
-        void requestArrived() {
-            sawRequest = true;
-            ScheduledFuture<?> d = headerDeadline;
-            if (d != null) {
-                d.cancel(false);
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            if (counted) {
-                counted = false;
-                open.decrementAndGet();
-            }
-            requestArrived(); // nothing left to wait for
-            super.channelInactive(ctx);
-        }
-    }
-
-    private HttpGuard(CamelContext context, Settings settings) {
+    private HttpGuard(CamelContext context, HttpSettings settings) {
         this.context = context;
         this.settings = settings;
     }
 
-    /** Reads the limits (a mistake is a {@link OntapJobsConfiguration.ConfigurationError}) and binds the Vert.x Camel will use. */
-    public static HttpGuard install(CamelContext context) {
-        HttpGuard guard = new HttpGuard(context, Settings.from(context.getPropertiesComponent()));
-        context.getRegistry().bind(REGISTRY_NAME, Vertx.class, guard.vertxProxy());
-        try {
-            context.addService(new ServiceSupport() {
-                @Override
-                protected void doStop() {
-                    if (!guard.serverMade) { // else the server closes it, after itself
-                        guard.closeVertx();
-                    }
-                }
-            }, true, false);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        if (guard.settings.tls()) {
-            LOG.info("HTTP port serves HTTPS only (ontap.api.tls.keystore = {})", guard.settings.keystore());
-        }
-        return guard;
-    }
-
-    int openConnections() {
-        return open.get();
-    }
-
-    private synchronized Vertx real() {
-        if (real == null) { // made on first use: a service that never serves HTTP starts no event loops
-            if (closed) {
-                throw new IllegalStateException("the HTTP server's Vert.x is closed");
-            }
-            real = new io.vertx.core.impl.VertxBuilder(new io.vertx.core.VertxOptions())
-                    .findTransport(new GuardedTransport()).init().vertx();
-        }
-        return real;
-    }
-
-    /** Once: a late timer or close handler must not make a new Vert.x (its threads would keep the JVM alive). */
-    private synchronized Future<Void> closeVertx() {
-        if (closed || real == null) {
-            closed = true;
-            return Future.succeededFuture();
-        }
-        closed = true;
-        return real.close();
-    }
-
     /**
-     * Closes the Vert.x from a thread of its own, then runs {@code then}: closed from one of its event loops (where the
-     * server's close ends), Vert.x would wait for that very loop and never finish.
+     * Binds, in {@code main}'s registry, the factory Camel Main makes its HTTP servers with: ours for
+     * {@code camel.server.*} (reading the limits then: a mistake is a {@link OntapJobsConfiguration.ConfigurationError}),
+     * Camel's for {@code camel.management.*}, which then shares our port. Camel Main asks for it before any
+     * {@code CamelConfiguration} runs, hence bound on the {@link Main}.
      */
-    private void closeVertxOffLoop(Runnable then) {
-        Thread t = new Thread(() -> {
-            try {
-                closeVertx().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.debug("Closing the HTTP server's Vert.x: {}", e.toString());
-            } finally {
-                then.run();
+    public static void bindTo(Main main) {
+        main.bind(FACTORY_NAME, new MainHttpServerFactory() {
+            @Override
+            public Service newHttpServer(CamelContext camel, HttpServerConfigurationProperties properties) {
+                HttpGuard guard = new HttpGuard(camel, HttpSettings.from(camel.getPropertiesComponent()));
+                if (guard.settings.tls()) {
+                    LOG.info("HTTP port serves HTTPS only (ontap.api.tls.keystore = {})", guard.settings.keystore());
+                }
+                FrontDoor door = FrontDoor.of(guard, properties);
+                door.setCamelContext(camel);
+                return door;
             }
-        }, "ontap-http-close");
-        t.setDaemon(true);
-        t.start();
+
+            @Override
+            public Service newHttpManagementServer(CamelContext camel, HttpManagementServerConfigurationProperties properties) {
+                DefaultMainHttpServerFactory camels = new DefaultMainHttpServerFactory();
+                camels.setCamelContext(camel);
+                return camels.newHttpManagementServer(camel, properties);
+            }
+        });
     }
 
-    private Vertx vertxProxy() {
-        InvocationHandler h = (proxy, method, args) -> {
-            switch (method.getName()) {
-                case "toString":
-                    if (method.getParameterCount() == 0) {
-                        return "ontap-jobs Vert.x (HttpGuard)";
-                    }
-                    break;
-                case "hashCode":
-                    if (method.getParameterCount() == 0) {
-                        return System.identityHashCode(proxy);
-                    }
-                    break;
-                case "equals":
-                    if (method.getParameterCount() == 1) {
-                        return proxy == args[0];
-                    }
-                    break;
-                case "createHttpServer":
-                    if (method.getParameterCount() == 1 && args[0] instanceof HttpServerOptions options) {
-                        return createHttpServer(options);
-                    }
-                    if (method.getParameterCount() == 0) {
-                        return createHttpServer(new HttpServerOptions());
-                    }
-                    break;
-                default:
-                    break;
-            }
-            return invoke(real(), method, args);
-        };
-        return (Vertx) Proxy.newProxyInstance(HttpGuard.class.getClassLoader(), new Class<?>[] {VertxInternal.class}, h);
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
+    /** Refuses to go on when Camel Main made its HTTP server without {@link #bindTo(Main)}: it would be unguarded. */
+    public static void requireGuarded(CamelContext context) {
+        if (context.hasService(FrontDoor.class) == null) {
+            throw new IllegalStateException("camel.server.enabled, but the HTTP server is not ontap-jobs' guarded one:"
+                    + " wire the Main with OntapJobsConfiguration.configure(main, demo)");
         }
     }
 
-    private HttpServer createHttpServer(HttpServerOptions camelOptions) {
-        HttpServerOptions options = new HttpServerOptions(camelOptions)
+    HttpSettings settings() {
+        return settings;
+    }
+
+    /** The Vert.x the guarded server runs on (its timers are ours). */
+    void use(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    HttpServerOptions options() {
+        HttpServerOptions options = new HttpServerOptions()
                 .setIdleTimeout((int) Math.max(1, settings.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
-                // HTTP/1.1 only: the guards are per connection, and an h2c upgrade stalled the next requests on it
-                .setHttp2ClearTextEnabled(false);
+                // HTTP/1.1 only: the guards are per connection, and with h2c on Vert.x announces a connection late
+                .setHttp2ClearTextEnabled(false)
+                .setUseAlpn(false);
         if (settings.tls()) {
             Buffer store;
             try {
@@ -356,47 +130,64 @@ public final class HttpGuard {
                 throw new OntapJobsConfiguration.ConfigurationError("ontap.api.tls.keystore: cannot read " + settings.keystore(), e);
             }
             String password = new String(settings.keystorePassword());
-            options.setSsl(true).setKeyCertOptions("JKS".equalsIgnoreCase(settings.keystoreType())
-                    ? new JksOptions().setValue(store).setPassword(password)
-                    : new PfxOptions().setValue(store).setPassword(password));
+            options.setSsl(true).setSslHandshakeTimeout(settings.headerTimeout().toMillis())
+                    .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
+                    .setKeyCertOptions("JKS".equalsIgnoreCase(settings.keystoreType())
+                            ? new JksOptions().setValue(store).setPassword(password)
+                            : new PfxOptions().setValue(store).setPassword(password));
         }
-        HttpServer server = real().createHttpServer(options);
-        serverMade = true;
-        InvocationHandler h = (proxy, method, args) -> {
-            String name = method.getName();
-            if (name.equals("requestHandler") && method.getParameterCount() == 1) {
-                @SuppressWarnings("unchecked")
-                Handler<HttpServerRequest> routes = (Handler<HttpServerRequest>) args[0];
-                server.requestHandler(routes == null ? null : request -> handle(request, routes));
-                return proxy;
-            }
-            if (name.equals("close") && method.getParameterCount() == 1 && args[0] instanceof Handler<?> done) {
-                @SuppressWarnings("unchecked")
-                Handler<io.vertx.core.AsyncResult<Void>> callback = (Handler<io.vertx.core.AsyncResult<Void>>) done;
-                server.close(ar -> closeVertxOffLoop(() -> callback.handle(ar)));
-                return null;
-            }
-            if (name.equals("close") && method.getParameterCount() == 0) {
-                io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
-                server.close(ar -> closeVertxOffLoop(() -> closed.handle(ar)));
-                return closed.future();
-            }
-            Object result = invoke(server, method, args);
-            return result == server ? proxy : result;
-        };
-        return (HttpServer) Proxy.newProxyInstance(HttpGuard.class.getClassLoader(), new Class<?>[] {HttpServer.class}, h);
+        return options;
     }
 
-    private void handle(HttpServerRequest request, Handler<HttpServerRequest> routes) {
-        Conn c = request.connection() instanceof ConnectionBase base ? base.channel().attr(CONN).get() : null;
-        if (c != null) {
-            c.requestArrived();
+    /** A new connection: counted, closed beyond cap + reserve, closed when its first request's headers are late. */
+    void connected(HttpConnection connection) {
+        Conn c = new Conn();
+        connections.put(connection, c);
+        int n = open.incrementAndGet();
+        connection.closeHandler(v -> {
+            if (connections.remove(connection) != null) {
+                open.decrementAndGet();
+            }
+            cancel(c.headerDeadline);
+        });
+        if (n > settings.maxConnections() + HEALTH_RESERVE) {
+            connection.close();
+            return;
         }
-        GuardedRequest guarded = new GuardedRequest((HttpServerRequestInternal) request);
+        c.reserve = n > settings.maxConnections();
+        Duration wait = c.reserve && RESERVE_HEADER_TIMEOUT.compareTo(settings.headerTimeout()) < 0
+                ? RESERVE_HEADER_TIMEOUT : settings.headerTimeout();
+        c.headerDeadline = vertx.setTimer(wait.toMillis(), id -> {
+            if (!c.sawRequest) { // slowloris: the first request's headers never came
+                connection.close();
+            }
+        });
+    }
+
+    private void cancel(long timer) {
+        Vertx v = vertx;
+        if (timer >= 0 && v != null) {
+            v.cancelTimer(timer);
+        }
+    }
+
+    /** Every request, before any route: the request deadline, the gate, the reserve and the declared body size. */
+    void admit(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Conn c = connections.get(request.connection());
+        if (c != null) {
+            c.sawRequest = true;
+            cancel(c.headerDeadline);
+        }
         // headers to last body byte: armed before anything else, so a refused request's slow body is cut as well
-        guarded.deadline = real().setTimer(settings.requestTimeout().toMillis(), id -> {
+        long deadline = vertx.setTimer(settings.requestTimeout().toMillis(), id -> {
             if (!request.isEnded()) {
                 refuse(request, 408, "the request took longer than ontap.api.request-timeout");
+            }
+        });
+        ctx.addEndHandler(ar -> {
+            if (request.isEnded()) { // else its body is still coming: the deadline stays
+                cancel(deadline);
             }
         });
         boolean admitted;
@@ -428,74 +219,45 @@ public final class HttpGuard {
                 return;
             }
             if (n > settings.maxBodyBytes()) { // refused before a byte of the body is read
-                refuse(request, 413, "request body larger than " + settings.maxBodyBytes() + " bytes");
+                refuse(request, 413, tooLargeMessage());
                 return;
             }
         }
-        routes.handle(guarded);
+        ctx.next();
+    }
+
+    /** The routes' body handler: counts the body in bytes while it is read and fails 413 once past the limit. */
+    Handler<RoutingContext> bodyHandler() {
+        return BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
+    }
+
+    /** A body that passed the limit while it was read (chunked): answered 413, the rest of it not read. */
+    void tooLarge(RoutingContext ctx) {
+        refuse(ctx.request(), 413, tooLargeMessage());
+    }
+
+    /** A failure no route answered: a client gone mid-body is no error of ours; anything else is a 500. */
+    void failed(RoutingContext ctx) {
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+            return;
+        }
+        LOG.warn("HTTP {} {} failed: {}", ctx.request().method(), ctx.request().path(), String.valueOf(ctx.failure()));
+        refuse(ctx.request(), 500, "internal error");
+    }
+
+    private String tooLargeMessage() {
+        return "request body larger than " + settings.maxBodyBytes() + " bytes";
     }
 
     /** Answers (when nothing was sent yet) and closes the connection: whatever the client still sends is not read. */
     static void refuse(HttpServerRequest request, int status, String message) {
         HttpServerResponse response = request.response();
         HttpConnection connection = request.connection();
-        // HTTP/2 (h2c, as Java's HttpClient asks for): only this stream is ended, the connection's other streams go on
-        boolean h2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
-        Runnable cut = h2 ? () -> {
-            if (!request.isEnded()) {
-                response.reset();
-            }
-        } : connection::close;
         if (response.headWritten() || response.ended() || response.closed()) {
-            cut.run();
+            connection.close();
             return;
         }
-        String body = "{\"error\":{\"message\":\"" + message + "\"}}";
-        response.setStatusCode(status).putHeader("Content-Type", "application/json");
-        if (!h2) {
-            response.putHeader("Connection", "close");
-        }
-        response.end(body).onComplete(ar -> cut.run());
-    }
-
-    /** The request as the routes see it: its body counted in bytes while it is read, cut past the limit. */
-    private final class GuardedRequest extends HttpServerRequestWrapper {
-        private long received;
-        private boolean cut;
-        volatile long deadline = -1;
-
-        GuardedRequest(HttpServerRequestInternal delegate) {
-            super(delegate);
-        }
-
-        @Override
-        public HttpServerRequest handler(Handler<Buffer> handler) {
-            delegate.handler(handler == null ? null : data -> {
-                if (cut) {
-                    return;
-                }
-                received += data.length();
-                if (received > settings.maxBodyBytes()) {
-                    cut = true;
-                    refuse(delegate, 413, "request body larger than " + settings.maxBodyBytes() + " bytes");
-                    return;
-                }
-                handler.handle(data);
-            });
-            return this;
-        }
-
-        @Override
-        public HttpServerRequest endHandler(Handler<Void> handler) {
-            delegate.endHandler(v -> {
-                if (deadline >= 0) {
-                    real().cancelTimer(deadline);
-                }
-                if (handler != null && !cut) {
-                    handler.handle(v);
-                }
-            });
-            return this;
-        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close");
+        response.end("{\"error\":{\"message\":\"" + message + "\"}}").onComplete(ar -> connection.close());
     }
 }

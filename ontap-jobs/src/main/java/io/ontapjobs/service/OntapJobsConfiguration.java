@@ -96,6 +96,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     /** Wires a Camel Main the way {@code serve} runs it; tests use it too. */
     public static void configure(Main main, boolean demo) {
         configurationFiles(main);
+        HttpGuard.bindTo(main); // the HTTP port's limits, TLS and gate
         if (demo) {
             main.addOverrideProperty(SIMULATOR_ENABLED, "true");
         }
@@ -250,12 +251,12 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         return ha;
     }
 
-    /** Limits, TLS and the API gate for the HTTP port (HttpGuard), bound before Camel's HTTP server looks for a Vert.x. */
+    /** The HTTP port's server is the guarded one (HttpGuard.bindTo, from configure(Main)): else start-up stops here. */
     private static void guardHttp(CamelContext context) {
         boolean enabled = context.getPropertiesComponent().resolveProperty("camel.server.enabled")
                 .map(v -> Boolean.parseBoolean(v.strip())).orElse(false);
         if (enabled) {
-            HttpGuard.install(context);
+            HttpGuard.requireGuarded(context);
         }
     }
 
