@@ -23,7 +23,7 @@ import org.apache.camel.Message;
 import org.apache.camel.support.DefaultAsyncProducer;
 
 /**
- * Does the endpoint's operation, or the one the {@code OntapOperation} header names. Starts it and returns at once;
+ * Does the endpoint's operation, or the one the {@code CamelOntapOperation} header names. Starts it and returns at once;
  * the exchange continues when the outcome is known (Camel's async routing engine), so a thousand waiting operations
  * hold no thousand threads.
  */
@@ -60,7 +60,7 @@ public class OntapProducer extends DefaultAsyncProducer {
     }
 
     /**
-     * The option {@code operation}, or the {@code OntapOperation} header: one of the enum's names exactly, a word
+     * The option {@code operation}, or the {@code CamelOntapOperation} header: one of the enum's names exactly, a word
      * compared and never resolved. With {@code enforceAllowList} only runs and triggers are sent.
      */
     private OntapOperation operation(Message in) {
@@ -124,7 +124,7 @@ public class OntapProducer extends DefaultAsyncProducer {
         });
     }
 
-    /** The path of a read: the option, or the OntapPath header checked like a request's (a GET needs no job rule). */
+    /** The path of a read: the option, or the CamelOntapPath header checked like a request's (a GET needs no job rule). */
     private String readPath(Message in) {
         OntapConfiguration options = getEndpoint().getConfiguration();
         String method = header(in, OntapConstants.METHOD);
@@ -182,7 +182,7 @@ public class OntapProducer extends DefaultAsyncProducer {
     }
 
     /**
-     * The endpoint's query options, with each {@code OntapQuery.<name>} header of the message added (or replacing the
+     * The endpoint's query options, with each {@code CamelOntapQuery.<name>} header of the message added (or replacing the
      * option of that name). A header's value is data: the client percent-encodes it, so it can add no parameter of its
      * own. Such headers only apply to an endpoint with the option path: a request document names its own query.
      */
@@ -196,7 +196,7 @@ public class OntapProducer extends DefaultAsyncProducer {
             String name = header.getKey().substring(OntapConstants.QUERY_PREFIX.length());
             if (!QUERY_NAME.matcher(name).matches()) {
                 throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + "*", "a header's parameter name must be letters,"
-                        + " digits, '_' and '.' (e.g. OntapQuery.svm.name), at most 100");
+                        + " digits, '_' and '.' (e.g. CamelOntapQuery.svm.name), at most 100");
             }
             if (getEndpoint().getConfiguration().getPath() == null) {
                 throw new InvalidRequestException(OntapConstants.QUERY_PREFIX + name, "only for an endpoint with the option path"
@@ -252,7 +252,7 @@ public class OntapProducer extends DefaultAsyncProducer {
 
     /**
      * The request of a run or trigger: the body as a request document when the endpoint has no path, else the
-     * options with the body as the JSON body, method and path changed by the OntapMethod and OntapPath headers.
+     * options with the body as the JSON body, method and path changed by the CamelOntapMethod and CamelOntapPath headers.
      */
     private OperationRequest request(Message in) {
         OntapEndpoint ep = getEndpoint();
@@ -265,7 +265,7 @@ public class OntapProducer extends DefaultAsyncProducer {
                             + " names its own method and path)");
                 }
             }
-            query(in); // refuses OntapQuery.* headers: a request document names its own query
+            query(in); // refuses CamelOntapQuery.* headers: a request document names its own query
             Object body = in.getBody();
             request = body instanceof OperationRequest r ? r
                     : body instanceof JsonNode n ? OperationRequest.fromJson(n)
@@ -406,7 +406,7 @@ public class OntapProducer extends DefaultAsyncProducer {
         if (job != null) {
             out.setHeader(OntapConstants.JOB_UUID, job.uuid());
             out.setHeader(OntapConstants.JOB_STATE, job.state());
-            out.setHeader(OntapConstants.JOB_CODE, job.code());
+            out.setHeader(OntapConstants.JOB_CODE, job.code() == null ? null : job.code().toString()); // a String, like the error code
             out.setHeader(OntapConstants.JOB_MESSAGE, job.message());
             out.setHeader(OntapConstants.ERROR_CODE, job.errorCode());
             out.setHeader(OntapConstants.ERROR_MESSAGE, job.errorMessage());
