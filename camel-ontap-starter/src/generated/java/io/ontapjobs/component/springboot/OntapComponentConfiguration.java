@@ -42,8 +42,8 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
     /**
      * What to do with each message: run (trigger, await the job, apply the policy), trigger (only trigger; the job
      * UUIDs come back at once), read (GET the path, every page), cancel, pause or resume (a job: the running job of
-     * the operation in the CamelOntapOperationId header, or the job in the CamelOntapJobUuid header). The OntapOperation
-     * header chooses another one for a message.
+     * the operation in the CamelOntapOperationId header, or the job in the CamelOntapJobUuid header). The
+     * CamelOntapOperation header chooses another one for a message.
      */
     private io.ontapjobs.component.OntapOperation operation = io.ontapjobs.component.OntapOperation.run;
     /**
@@ -116,16 +116,20 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String userAgent;
     /**
-     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries
-     * METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one asterisk matches any one segment, a
-     * segment of two asterisks any number of them. Unset: nothing.
+     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries,
+     * each a method, a path and optionally, after a question mark, the query parameter names the request may send
+     * (joined by ampersands), covering method, path and query. In a path, a segment of one asterisk matches exactly
+     * one segment, of two asterisks one or more; neither matches a segment holding an asterisk (quote it to allow
+     * that literally). The query may also carry return_timeout; ONTAP's query operators in a value only for a name
+     * followed by an equals sign and an asterisk. The grammar, with examples: the project's docs/security.md. Unset:
+     * nothing.
      */
     private String allow;
     /**
-     * Send only what the cluster's allow list covers: a run or trigger whose method and path match an entry, whether
-     * they come from the options, the CamelOntapMethod and CamelOntapPath headers or a request document; a read or job control
-     * is refused, and so is an CamelOntapOperation header naming one. For routes that take requests from outside (files,
-     * queues).
+     * Send only what the cluster's allow list covers: a run or trigger whose method, path and query match an entry,
+     * whether they come from the options, the CamelOntapMethod and CamelOntapPath headers or a request document; a
+     * read or job control is refused, and so is a CamelOntapOperation header naming one. For routes that take
+     * requests from outside (files, queues).
      */
     private Boolean enforceAllowList = false;
     /**
