@@ -140,7 +140,7 @@ class OperationsApiTest {
     }
 
     /**
-     * The routes' own headers (the component's Ontap*, Camel's) are internal: no answer carries them, whatever the
+     * The routes' own headers (the component's CamelOntap*, Camel's others) are internal: no answer carries them, whatever the
      * route, status or what the client sent as headers and query parameters (which Camel turns into headers).
      */
     @Test
