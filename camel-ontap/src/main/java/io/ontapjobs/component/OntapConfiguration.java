@@ -26,15 +26,15 @@ public class OntapConfiguration implements Cloneable {
 
     @UriParam(label = "producer", defaultValue = "run", description = "What to do with each message: run (trigger, await"
             + " the job, apply the policy), trigger (only trigger; the job UUIDs come back at once), read (GET the path, every"
-            + " page), cancel, pause or resume (a job: the running job of the operation in the OntapOperationId header, or"
-            + " the job in the OntapJobUuid header). The OntapOperation header chooses another one for a message.")
+            + " page), cancel, pause or resume (a job: the running job of the operation in the CamelOntapOperationId header, or"
+            + " the job in the CamelOntapJobUuid header). The CamelOntapOperation header chooses another one for a message.")
     private OntapOperation operation = OntapOperation.run;
     @UriParam(label = "producer", enums = "POST,PATCH,DELETE", description = "The method of the trigger for run and trigger."
-            + " The OntapMethod header can change it for a message.")
+            + " The CamelOntapMethod header can change it for a message.")
     private String method;
     @UriParam(label = "producer", description = "The ONTAP REST path, e.g. /api/storage/volumes; the message body is the JSON"
             + " body of the call. Without it, the body of run and trigger is a whole request document (id, cluster, method,"
-            + " path, query, body, timeout, policy). The OntapPath header can change it for a message.")
+            + " path, query, body, timeout, policy). The CamelOntapPath header can change it for a message.")
     private String path;
     @UriParam(label = "producer", prefix = "query.", multiValue = true, description = "Query parameters of the call, e.g."
             + " query.return_records=false or query.fields=name")
@@ -49,8 +49,8 @@ public class OntapConfiguration implements Cloneable {
             + " answers with the finished job when it ends in that time")
     private Integer returnTimeout;
     @UriParam(label = "security", defaultValue = "false", description = "Send only what the cluster's allow list covers: a"
-            + " run or trigger whose method, path and query match an entry, whether they come from the options, the OntapMethod and"
-            + " OntapPath headers or a request document; a read or job control is refused, and so is an OntapOperation header"
+            + " run or trigger whose method, path and query match an entry, whether they come from the options, the CamelOntapMethod and"
+            + " CamelOntapPath headers or a request document; a read or job control is refused, and so is a CamelOntapOperation header"
             + " naming one. For routes that take requests from outside (files, queues).")
     private boolean enforceAllowList;
 

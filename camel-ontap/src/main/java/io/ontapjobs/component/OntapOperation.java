@@ -2,7 +2,7 @@ package io.ontapjobs.component;
 
 /**
  * What an {@code ontap:} producer does with a message: the option {@code operation}, or the header
- * {@code OntapOperation} for one message.
+ * {@code CamelOntapOperation} for one message.
  */
 public enum OntapOperation {
     /** Trigger, await the job(s) without holding a thread, let the policy decide; the outcome is the answer. */

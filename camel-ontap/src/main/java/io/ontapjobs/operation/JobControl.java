@@ -129,7 +129,7 @@ final class JobControl {
     CompletableFuture<ControlResult> controlJob(String cluster, String uuid, String action) {
         // the UUID becomes part of the URL's path: only a UUID's characters, never a path of its own
         if (!Job.isUuid(uuid)) {
-            throw new InvalidRequestException("OntapJobUuid", "not a job UUID (hex digits and '-')");
+            throw new InvalidRequestException("CamelOntapJobUuid", "not a job UUID (hex digits and '-')");
         }
         Cluster c = clusters.apply(cluster);
         return CompletableFuture.supplyAsync(() -> patchJob(c, uuid, action), c.calls());

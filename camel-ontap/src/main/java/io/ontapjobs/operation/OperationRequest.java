@@ -1,14 +1,6 @@
 package io.ontapjobs.operation;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ontapjobs.policy.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,8 +26,6 @@ public record OperationRequest(String id, String cluster, String method, String 
 
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     static final Set<String> METHODS = Set.of("POST", "PATCH", "DELETE");
-    private static final Set<String> FIELDS = Set.of("id", "cluster", "method", "path", "query", "body", "timeout",
-            "policy", "return_timeout", "idempotent");
     /** Ids become file names: letters, digits, dot, dash, underscore; not starting with a dot. */
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
     /** Cluster and policy names are configuration keys: the same safe alphabet, so none forges a log line. */
@@ -47,22 +37,6 @@ public record OperationRequest(String id, String cluster, String method, String 
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_.,:@*~+=$-]+");
     /** The longest wait a request may ask for: a bound, so no arithmetic on it overflows. */
     public static final Duration MAX_TIMEOUT = Duration.ofDays(30);
-    /** Deeper JSON than this is refused: no ONTAP body nests so deep, and deep nesting is a stack attack. */
-    static final int MAX_NESTING = 64;
-    /**
-     * Strict reading of what clients send: a duplicate key is refused (a parser that keeps the last value would run
-     * {@code "method":"POST","method":"DELETE"} as a DELETE), nesting and string sizes are bounded.
-     */
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_NESTING).maxStringLength(MAX_BODY_BYTES).maxNumberLength(100).build());
-    }
 
     public OperationRequest {
         if (id == null) {
@@ -187,12 +161,8 @@ public record OperationRequest(String id, String cluster, String method, String 
 
     /** Who asked for a stored request ({@link #toJson()}), as recorded: null for the operator's routes. */
     public static String storedRequester(String json) {
-        try {
-            JsonNode who = JSON.readTree(json).get("requested_by");
-            return who == null || who.isNull() ? null : who.asText();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a stored request is not JSON", e);
-        }
+        JsonNode who = RequestJson.stored(json).get("requested_by");
+        return who == null || who.isNull() ? null : who.asText();
     }
 
     /**
@@ -234,7 +204,7 @@ public record OperationRequest(String id, String cluster, String method, String 
 
     /** The request document, as {@link #fromJson(String)} reads it back (the store keeps it so). */
     public String toJson() {
-        var node = JSON.createObjectNode();
+        var node = RequestJson.object();
         node.put("id", id).put("cluster", cluster).put("method", method).put("path", path);
         if (!query.isEmpty()) {
             var q = node.putObject("query");
@@ -268,12 +238,7 @@ public record OperationRequest(String id, String cluster, String method, String 
 
     /** Reads back a request this service stored ({@link #toJson()}), with who asked for it. */
     public static OperationRequest fromStored(String json) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a stored request is not JSON", e);
-        }
+        JsonNode node = RequestJson.stored(json);
         String who = node.path("requested_by").asText(null);
         ((com.fasterxml.jackson.databind.node.ObjectNode) node).remove("requested_by");
         OperationRequest r = fromJson(node);
@@ -290,28 +255,9 @@ public record OperationRequest(String id, String cluster, String method, String 
         if (json.length() > MAX_BODY_BYTES) {
             throw new InvalidRequestException(null, "request larger than 1 MiB");
         }
-        JsonNode node = parse(json);
+        JsonNode node = RequestJson.parse(json);
         OperationRequest request = fromJson(node);
         return defaultId != null && !node.hasNonNull("id") ? request.with(defaultId, request.cluster()) : request;
-    }
-
-    /**
-     * Parses strictly. The error names where and what kind of mistake, never the text at fault: a refused file may
-     * be something else entirely (a key, a password file), and its reason is written to disk and the log.
-     */
-    static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (StreamConstraintsException e) {
-            throw new InvalidRequestException(null, "not accepted: JSON nested deeper than " + MAX_NESTING
-                    + " levels, or a string or number too long");
-        } catch (JsonProcessingException e) {
-            var where = e.getLocation();
-            String kind = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
-                    ? "a key appears twice in one object" : "not valid JSON";
-            throw new InvalidRequestException(null, kind + (where == null ? "" : " (at line " + where.getLineNr()
-                    + ", column " + where.getColumnNr() + ")"));
-        }
     }
 
     /** An id made of a file name: unsafe characters become '-', so "nightly run (2).json" runs as "nightly-run--2-". */
@@ -321,64 +267,9 @@ public record OperationRequest(String id, String cluster, String method, String 
         return id.isEmpty() ? null : id.length() > 128 ? id.substring(0, 128) : id;
     }
 
+    /** Reads a request document already parsed; every mistake is reported with the field it concerns. */
     public static OperationRequest fromJson(JsonNode node) {
-        if (node == null || !node.isObject()) {
-            throw new InvalidRequestException(null, "a request must be a JSON object");
-        }
-        node.fieldNames().forEachRemaining(f -> {
-            if (!FIELDS.contains(f)) {
-                // named when it is a plain word; anything else is not echoed (it could forge a log line)
-                throw new InvalidRequestException(f.matches("[A-Za-z0-9_.-]{1,64}") ? f : null,
-                        "unknown field (known: id, cluster, method, path, query, body, timeout, policy, return_timeout, idempotent)");
-            }
-        });
-        Map<String, String> query = new LinkedHashMap<>();
-        JsonNode q = node.get("query");
-        if (q != null && !q.isNull()) {
-            if (!q.isObject()) {
-                throw new InvalidRequestException("query", "must be an object of names and values");
-            }
-            q.fields().forEachRemaining(e -> {
-                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-                    throw new InvalidRequestException("query", "each value must be a string, number or boolean");
-                }
-                query.put(e.getKey(), e.getValue().asText());
-            });
-        }
-        Duration timeout = null;
-        if (node.hasNonNull("timeout")) {
-            if (!node.get("timeout").isTextual()) {
-                throw new InvalidRequestException("timeout", "must be a string such as \"90s\", \"10m\" or \"1h\"");
-            }
-            timeout = parseTimeout(node.get("timeout").asText());
-        }
-        Integer returnTimeout = null;
-        if (node.hasNonNull("return_timeout")) {
-            JsonNode rt = node.get("return_timeout");
-            if (!rt.isIntegralNumber() || !rt.canConvertToInt()) {
-                throw new InvalidRequestException("return_timeout", "must be a whole number of seconds (0-120)");
-            }
-            returnTimeout = rt.asInt();
-        }
-        JsonNode body = node.get("body");
-        JsonNode idempotent = node.get("idempotent");
-        if (idempotent != null && !idempotent.isNull() && !idempotent.isBoolean()) {
-            throw new InvalidRequestException("idempotent", "must be true or false");
-        }
-        return new OperationRequest(text(node, "id"), text(node, "cluster"), text(node, "method"), text(node, "path"),
-                query, body == null || body.isNull() ? null : body, timeout, text(node, "policy"), returnTimeout,
-                idempotent != null && idempotent.asBoolean());
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new InvalidRequestException(field, "must be a string");
-        }
-        return v.asText();
+        return RequestJson.read(node);
     }
 
     /** A request's timeout: a duration of at most {@link #MAX_TIMEOUT}; the message never echoes the text. */

@@ -496,8 +496,8 @@ class OntapEventConsumerTest {
                         .process(x -> {
                             @SuppressWarnings("unchecked")
                             Map<String, String> p = x.getIn().getHeader(OntapConstants.EVENT_PARAMETERS, Map.class);
-                            x.getIn().setHeader("OntapQuery.name", p.get("name"));
-                            x.getIn().setHeader("OntapQuery.fields", "name,comment");
+                            x.getIn().setHeader("CamelOntapQuery.name", p.get("name"));
+                            x.getIn().setHeader("CamelOntapQuery.fields", "name,comment");
                         })
                         .to("ontap:default?operation=read&path=/api/storage/volumes")
                         .process(received::add);

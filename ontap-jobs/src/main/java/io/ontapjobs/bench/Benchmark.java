@@ -257,8 +257,8 @@ public final class Benchmark {
                 });
                 CompletableFuture<Exchange> done = new CompletableFuture<>();
                 all.add(done.whenComplete((x, e) -> {
-                    if (x != null && x.getMessage().getHeader("OntapJobUuid") != null) {
-                        latencyMs[job] = latency(sim, x.getMessage().getHeader("OntapJobUuid", String.class));
+                    if (x != null && x.getMessage().getHeader("CamelOntapJobUuid") != null) {
+                        latencyMs[job] = latency(sim, x.getMessage().getHeader("CamelOntapJobUuid", String.class));
                         seen[job] = true;
                     }
                 }));
@@ -292,7 +292,7 @@ public final class Benchmark {
                         jobs, (stored - start) / 1e9, (System.nanoTime() - start) / 1e9);
             }
             long end = System.nanoTime();
-            long ok = all.stream().filter(f -> "succeeded".equals(f.join().getMessage().getHeader("OntapStatus"))).count();
+            long ok = all.stream().filter(f -> "succeeded".equals(f.join().getMessage().getHeader("CamelOntapStatus"))).count();
             if (ok != jobs) {
                 throw new IllegalStateException((jobs - ok) + " of " + jobs + " jobs did not succeed");
             }

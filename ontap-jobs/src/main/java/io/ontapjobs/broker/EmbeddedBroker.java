@@ -149,7 +149,7 @@ public class EmbeddedBroker extends ServiceSupport {
     /**
      * The camel-jms URI an outcome is sent to: a persistent JMS TextMessage holding the CloudEvents JSON of the
      * exchange body, with the JMS property {@value #OUTCOME_ID_PROPERTY} set to the outcome id (header
-     * {@code OntapOperationId}) and Artemis' duplicate-detection id set to it too, so the broker drops a second
+     * {@code CamelOntapOperationId}) and Artemis' duplicate-detection id set to it too, so the broker drops a second
      * copy of an outcome the outbox sends again after a crash. Never waits for a reply.
      */
     public static String outcomesSinkUri(String queue) {

@@ -7,7 +7,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.jms.MessageCreatedStrategy;
 
 /**
- * Stamps an outcome's JMS message with its stable id (header {@code OntapOperationId}): the property
+ * Stamps an outcome's JMS message with its stable id (header {@code CamelOntapOperationId}): the property
  * {@value EmbeddedBroker#OUTCOME_ID_PROPERTY} for consumers that deduplicate, and Artemis' duplicate-detection
  * property {@code _AMQ_DUPL_ID}, so the broker itself drops a copy sent again (an ordinary property elsewhere).
  * Only the outbox sends to the outcomes queue: clients may not (broker roles), and no route copies a message there.
@@ -23,7 +23,7 @@ public class OutcomeMessageStrategy implements MessageCreatedStrategy {
 
     @Override
     public void onMessageCreated(Message message, Session session, Exchange exchange, Throwable cause) {
-        String id = exchange.getIn().getHeader("OntapOperationId", String.class);
+        String id = exchange.getIn().getHeader("CamelOntapOperationId", String.class);
         if (id == null || id.isBlank()) {
             return;
         }

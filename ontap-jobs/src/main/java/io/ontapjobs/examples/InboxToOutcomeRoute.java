@@ -33,6 +33,6 @@ public class InboxToOutcomeRoute extends RouteBuilder {
                 .to("ontap:default")
                 .to("file:{{ontap.outcomes.dir}}?fileName=${header." + OntapConstants.OPERATION_ID + "}.json"
                         + "&tempFileName=.${header." + OntapConstants.OPERATION_ID + "}.json.tmp&chmod={{ontap.files.mode:0640}}&chmodDirectory=0750")
-                .log("Outcome ${header.OntapOperationId}: ${header.OntapStatus} (job ${header.OntapJobUuid})");
+                .log("Outcome ${header.CamelOntapOperationId}: ${header.CamelOntapStatus} (job ${header.CamelOntapJobUuid})");
     }
 }

@@ -44,7 +44,7 @@ public class EndpointSink implements Sink {
 
     /** @param mode the files' mode in octal ({@code ontap.files.mode}); set on the temporary file, before the rename */
     public static EndpointSink files(ProducerTemplate template, String dir, String mode) {
-        return new EndpointSink(template, "file:" + dir + "?fileName=${header.OntapOperationId}.json&tempFileName=.${header.OntapOperationId}.json.tmp"
+        return new EndpointSink(template, "file:" + dir + "?fileName=${header.CamelOntapOperationId}.json&tempFileName=.${header.CamelOntapOperationId}.json.tmp"
                 + modes(mode));
     }
 
@@ -55,7 +55,7 @@ public class EndpointSink implements Sink {
     @Override
     public Result deliver(String id, String outcome) {
         Exchange result = template.send(uri, e -> {
-            e.getIn().setHeader("OntapOperationId", id);
+            e.getIn().setHeader("CamelOntapOperationId", id);
             e.getIn().setHeader(Exchange.CONTENT_TYPE, "application/cloudevents+json");
             e.getIn().setBody(oneLine ? compact(outcome) : outcome);
         });

@@ -140,12 +140,12 @@ class OperationsApiTest {
     }
 
     /**
-     * The routes' own headers (the component's Ontap*, Camel's) are internal: no answer carries them, whatever the
+     * The routes' own headers (the component's CamelOntap*, Camel's others) are internal: no answer carries them, whatever the
      * route, status or what the client sent as headers and query parameters (which Camel turns into headers).
      */
     @Test
     void noAnswerCarriesInternalHeaders() throws Exception {
-        String sneaky = "?OntapStatus=x&CamelHttpResponseCode=299&ontapJobUuid=y";
+        String sneaky = "?CamelOntapStatus=x&CamelHttpResponseCode=299&ontapJobUuid=y";
         var answers = new java.util.LinkedHashMap<String, HttpResponse<String>>();
         String request = "{\"id\":\"api-hdr\",\"method\":\"POST\",\"path\":\"/api/snapmirror/relationships/r2/transfers\"}";
         answers.put("submit 202", send("POST", api + sneaky, request, "application/json"));
@@ -173,7 +173,7 @@ class OperationsApiTest {
 
     static HttpResponse<String> send(String method, String url, String body, String type) throws Exception {
         var b = HttpRequest.newBuilder(URI.create(url)).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body)).header("OntapJobUuid", "forged").header("CamelFoo", "forged");
+                : HttpRequest.BodyPublishers.ofString(body)).header("CamelOntapJobUuid", "forged").header("CamelFoo", "forged");
         if (type != null) {
             b.header("Content-Type", type);
         }

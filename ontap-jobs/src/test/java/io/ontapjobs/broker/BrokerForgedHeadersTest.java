@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A broker client that puts headers on its messages (STOMP headers, AMQP application properties, CORE/JMS
  * properties), in every letter case, to steer where the service's rejection path sends a copy
  * ({@code CamelJmsDestinationName}), to forge an outcome ({@code ontap_outcome_id}), to have the broker drop the real
- * outcome as a duplicate ({@code _AMQ_DUPL_ID}) or to change what runs ({@code OntapPath}, {@code oNtApOperation}).
+ * outcome as a duplicate ({@code _AMQ_DUPL_ID}) or to change what runs ({@code CamelOntapPath}, {@code cAmElOnTaPOperation}, the old {@code OntapPath}).
  * For each: the invalid message it sends lands on {@code ontap.requests.rejected} as its text and the reason, with
  * no property of its own; nothing reaches {@code ontap.outcomes} but the outbox's real outcome of the victim's
  * operation (sent with the same header, it still runs as written); the outcomes address's duplicate-id cache never
@@ -102,7 +102,10 @@ class BrokerForgedHeadersTest {
                 new Forged("_AMQ_DUPL_ID", "ontap-outcome:VICTIM"),
                 new Forged("ontap_outcome_id", "VICTIM"),
                 new Forged("ONTAP_OUTCOME_ID", "VICTIM"),
-                new Forged("OntapPath", "/api/cluster/jobs"),
+                new Forged("OntapPath", "/api/cluster/jobs"), // the headers' old names
+                new Forged("CamelOntapPath", "/api/cluster/jobs"),
+                new Forged("CAMELONTAPPATH", "/api/cluster/jobs"),
+                new Forged("cAmElOnTaPOperation", "cancel"),
                 new Forged("ONTAPPATH", "/api/cluster/jobs"),
                 new Forged("oNtApOperation", "cancel"),
                 new Forged("ontapMethod", "DELETE"));

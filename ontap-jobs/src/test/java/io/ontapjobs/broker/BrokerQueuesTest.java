@@ -103,11 +103,11 @@ class BrokerQueuesTest {
         ProducerTemplate template = service.context().createProducerTemplate();
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-1\",\"type\":\"ontap.operation.succeeded\"}";
         template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
-                Map.of("OntapOperationId", "o-1", "Content-Type", "application/cloudevents+json"));
+                Map.of("CamelOntapOperationId", "o-1", "Content-Type", "application/cloudevents+json"));
         template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
-                Map.of("OntapOperationId", "o-1")); // the outbox again after a crash: the broker drops the copy
+                Map.of("CamelOntapOperationId", "o-1")); // the outbox again after a crash: the broker drops the copy
         template.sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome.replace("o-1", "o-2"),
-                Map.of("OntapOperationId", "o-2"));
+                Map.of("CamelOntapOperationId", "o-2"));
 
         // selected by id: the only queue a client may consume is shared by this class's tests
         try (Connection c = client.createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
@@ -141,7 +141,7 @@ class BrokerQueuesTest {
     void outcomesAreConsumedByAnAmqpClient() throws Exception {
         String outcome = "{\"specversion\":\"1.0\",\"id\":\"o-amqp\",\"type\":\"ontap.operation.succeeded\"}";
         service.context().createProducerTemplate().sendBodyAndHeaders(EmbeddedBroker.outcomesSinkUri("ontap.outcomes"), outcome,
-                Map.of("OntapOperationId", "o-amqp"));
+                Map.of("CamelOntapOperationId", "o-amqp"));
 
         // Qpid JMS speaks AMQP 1.0 only: what Python (proton), .NET or Node AMQP consumers see too
         var login = service.brokerLogin();

@@ -112,7 +112,7 @@ class WebhookDeliveryTest extends CamelTestSupport {
     @Test
     void eachOutcomeIsDeliveredOnceSignedRefusalsAreRecordedAndOldOnesDeadLettered() throws Exception {
         template.send("ontap:default?method=POST&path=/api/storage/volumes", e -> {
-            e.getIn().setHeader("OntapOperationId", "hook-1");
+            e.getIn().setHeader("CamelOntapOperationId", "hook-1");
             e.getIn().setBody("{}");
         });
 

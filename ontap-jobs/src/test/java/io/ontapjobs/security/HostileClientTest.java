@@ -138,8 +138,8 @@ class HostileClientTest {
         // in the operation id and the body: data, stored and shown as sent, never resolved
         HttpResponse<String> created = send("POST", api, SUBMITTER, "{\"id\":\"inj-1\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
                 + "\"body\":{\"name\":\"{{ontap.clusters.default.password}}\",\"comment\":\"${sys:user.home} {{env:HOME}}\"}}",
-                "OntapOperationId", "{{ontap.outcomes.webhook.secret}}", "X-Ontap-Client", "admin",
-                "OntapOperation", "trigger", "OntapPath", "/api/cluster");
+                "CamelOntapOperationId", "{{ontap.outcomes.webhook.secret}}", "X-Ontap-Client", "admin",
+                "CamelOntapOperation", "trigger", "CamelOntapPath", "/api/cluster");
         assertThat(created.statusCode()).isEqualTo(202);
         assertNoSecret(created);
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(tmp.resolve("outcomes/inj-1.json")));
@@ -162,21 +162,21 @@ class HostileClientTest {
         try (Connection c = service.brokerClient().createConnection(); Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             var m = s.createTextMessage("{\"id\":\"q-placeholder\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\","
                     + "\"body\":{\"name\":\"${sys:user.home}-queue\"}}");
-            m.setStringProperty("OntapOperationId", secretRef);
-            m.setStringProperty("OntapJobUuid", "../../security/accounts");
+            m.setStringProperty("CamelOntapOperationId", secretRef);
+            m.setStringProperty("CamelOntapJobUuid", "../../security/accounts");
             // would steer the component (trigger only: no outcome; another path: refused) were they not removed
-            m.setStringProperty("OntapOperation", "trigger");
-            m.setStringProperty("OntapPath", "/api/cluster");
+            m.setStringProperty("CamelOntapOperation", "trigger");
+            m.setStringProperty("CamelOntapPath", "/api/cluster");
             s.createProducer(s.createQueue("ontap.requests")).send(m);
         }
         // ontap: headers in a route of the operator's
         var template = service.context().createProducerTemplate();
         var badId = template.send("ontap:default?method=POST&path=/api/storage/volumes",
-                e -> e.getIn().setHeader("OntapOperationId", secretRef + "&path=/api/cluster"));
-        var badJob = template.send("ontap:default?operation=cancel", e -> e.getIn().setHeader("OntapJobUuid", "../../security/accounts"));
+                e -> e.getIn().setHeader("CamelOntapOperationId", secretRef + "&path=/api/cluster"));
+        var badJob = template.send("ontap:default?operation=cancel", e -> e.getIn().setHeader("CamelOntapJobUuid", "../../security/accounts"));
         assertThat(badId.getException()).isInstanceOf(io.ontapjobs.operation.InvalidRequestException.class);
         assertThat(badId.getException().getMessage()).startsWith("id: not allowed").doesNotContain("netapp1!");
-        assertThat(badJob.getException()).hasMessageStartingWith("OntapJobUuid: not a job UUID");
+        assertThat(badJob.getException()).hasMessageStartingWith("CamelOntapJobUuid: not a job UUID");
 
         // the queue's and the inbox's ids carry their source's prefix
         await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(tmp.resolve("outcomes/queue.q-placeholder.json"))

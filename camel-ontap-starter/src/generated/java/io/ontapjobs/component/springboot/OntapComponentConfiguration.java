@@ -88,20 +88,20 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private Boolean lazyStartProducer = false;
     /**
-     * The method of the trigger for run and trigger. The OntapMethod header can change it for a message.
+     * The method of the trigger for run and trigger. The CamelOntapMethod header can change it for a message.
      */
     private String method;
     /**
      * What to do with each message: run (trigger, await the job, apply the policy), trigger (only trigger; the job
      * UUIDs come back at once), read (GET the path, every page), cancel, pause or resume (a job: the running job of
-     * the operation in the OntapOperationId header, or the job in the OntapJobUuid header). The OntapOperation
-     * header chooses another one for a message.
+     * the operation in the CamelOntapOperationId header, or the job in the CamelOntapJobUuid header). The
+     * CamelOntapOperation header chooses another one for a message.
      */
     private io.ontapjobs.component.OntapOperation operation = io.ontapjobs.component.OntapOperation.run;
     /**
      * The ONTAP REST path, e.g. /api/storage/volumes; the message body is the JSON body of the call. Without it, the
      * body of run and trigger is a whole request document (id, cluster, method, path, query, body, timeout, policy).
-     * The OntapPath header can change it for a message.
+     * The CamelOntapPath header can change it for a message.
      */
     private String path;
     /**
@@ -179,9 +179,9 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
     private String allow;
     /**
      * Send only what the cluster's allow list covers: a run or trigger whose method, path and query match an entry,
-     * whether they come from the options, the OntapMethod and OntapPath headers or a request document; a read or job
-     * control is refused, and so is an OntapOperation header naming one. For routes that take requests from outside
-     * (files, queues).
+     * whether they come from the options, the CamelOntapMethod and CamelOntapPath headers or a request document; a
+     * read or job control is refused, and so is a CamelOntapOperation header naming one. For routes that take
+     * requests from outside (files, queues).
      */
     private Boolean enforceAllowList = false;
     /**

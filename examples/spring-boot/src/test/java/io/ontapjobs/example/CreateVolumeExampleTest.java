@@ -105,7 +105,7 @@ class CreateVolumeExampleTest {
         assertThat(done.getException()).isNull();
         assertThat(done.getMessage().getHeader("volumeOutcome")).isEqualTo("exists");
         assertThat(done.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("failed");
-        assertThat(done.getMessage().getHeader(OntapConstants.JOB_CODE, Long.class)).isEqualTo(917927L);
+        assertThat(done.getMessage().getHeader(OntapConstants.JOB_CODE)).isEqualTo("917927");
         assertThat(done.getMessage().getHeader("volumeUuid")).isEqualTo(uuid);
         assertThat(SIM.stats().triggers()).isEqualTo(2);
         assertThat(exists.matches(5, TimeUnit.SECONDS)).isTrue();
@@ -123,7 +123,7 @@ class CreateVolumeExampleTest {
         assertThat(done.getException()).isNull();
         assertThat(done.getMessage().getHeader("volumeOutcome")).isEqualTo("failed");
         assertThat(done.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("failed");
-        assertThat(done.getMessage().getHeader(OntapConstants.JOB_CODE, Long.class)).isEqualTo(917536L);
+        assertThat(done.getMessage().getHeader(OntapConstants.JOB_CODE)).isEqualTo("917536");
         assertThat(SIM.records(VOLUMES)).noneSatisfy(v -> assertThat(v.get("name").asText()).isEqualTo("vol_nospace"));
         assertThat(failed.matches(5, TimeUnit.SECONDS)).isTrue();
     }
