@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutcomeDelivery implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeDelivery.class);
+    /** How often each sink's outbox looks for due deliveries besides its wake-ups (retries, other replicas' outcomes). */
+    private static final long POLL_MS = 200;
+    /** How long a wake-up waits, so that outcomes ended together are claimed as one batch. */
+    private static final long WAKE_DELAY_MS = 10;
 
     @Override
     public void configure(CamelContext context) {
@@ -73,17 +77,32 @@ public final class OutcomeDelivery implements CamelConfiguration {
             boolean replicas = context.getRegistry().lookupByName("ontapClusterOwnership") != null;
             Health.register(context, ontap, store, sinks.keySet(), settings.maxPending(), !replicas);
             // one thread per sink, none shared with tracking: a webhook timing out must not delay polls or other sinks
+            List<Runnable> wakes = new ArrayList<>();
             for (String sink : sinks.keySet()) {
                 ScheduledExecutorService delivery = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ontap-outbox-" + sink);
                 threads.add(delivery);
-                delivery.scheduleWithFixedDelay(() -> {
+                Runnable deliverDue = () -> {
                     try {
                         outbox.deliverDue(sink);
                     } catch (RuntimeException e) {
                         LOG.error("Outbox delivery to {} failed: {}", sink, e.getMessage());
                     }
-                }, 200, 200, TimeUnit.MILLISECONDS);
+                };
+                // the poll: deliveries due again after a backoff, and those other replicas queued
+                delivery.scheduleWithFixedDelay(deliverDue, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+                // the wake-up: an outcome stored here is delivered at once, not at the next poll. At most one wake-up
+                // waits per sink, a few milliseconds, so that the outcomes ended meanwhile go in the same batch
+                java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+                wakes.add(() -> {
+                    if (!delivery.isShutdown() && waiting.compareAndSet(false, true)) {
+                        delivery.schedule(() -> {
+                            waiting.set(false);
+                            deliverDue.run();
+                        }, WAKE_DELAY_MS, TimeUnit.MILLISECONDS);
+                    }
+                });
             }
+            store.outbox().onQueued(() -> wakes.forEach(Runnable::run));
         }
 
         @Override
