@@ -58,6 +58,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
         private final Map<String, Sink> sinks;
         private final Outbox.Settings settings;
         private final List<ScheduledExecutorService> threads = new ArrayList<>();
+        private volatile boolean stopping;
 
         Delivering(CamelContext context, OntapComponent ontap, OperationStore store, Map<String, Sink> sinks, Outbox.Settings settings) {
             this.context = context;
@@ -69,6 +70,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
 
         @Override
         protected void doStart() {
+            stopping = false;
             OntapMetrics metrics = OntapMetrics.lookup(context); // Camel binds its MeterRegistry while it starts
             Outbox outbox = new Outbox(store, sinks, settings.maxAge(), settings.deadLetters(), metrics, settings.fileMode());
             for (String sink : sinks.keySet()) {
@@ -97,7 +99,9 @@ public final class OutcomeDelivery implements CamelConfiguration {
                     if (!delivery.isShutdown() && waiting.compareAndSet(false, true)) {
                         delivery.schedule(() -> {
                             waiting.set(false);
-                            deliverDue.run();
+                            if (!stopping) { // a delayed task still runs after its executor's shutdown: not into a closed store
+                                deliverDue.run();
+                            }
                         }, WAKE_DELAY_MS, TimeUnit.MILLISECONDS);
                     }
                 });
@@ -107,6 +111,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
 
         @Override
         protected void doStop() {
+            stopping = true;
             threads.forEach(context.getExecutorServiceManager()::shutdown);
             threads.clear();
             // Camel stops its services before its components: stop the component first, so that no step of an operation

@@ -38,9 +38,11 @@ public final class OperationStore implements AutoCloseable {
     private final Database db;
     private final OwnershipEpochs epochs;
     private final OutboxQueue outbox;
+    private final GroupCommit steps;
 
     private OperationStore(Database db) {
         this.db = db;
+        this.steps = new GroupCommit(db);
         this.epochs = new OwnershipEpochs(db);
         this.outbox = new OutboxQueue(db);
     }
@@ -110,9 +112,9 @@ public final class OperationStore implements AutoCloseable {
      * @throws OwnershipLostException when the replica does not hold the current epoch (nothing is written)
      */
     private boolean step(String id, String step, Fencing fencing, List<OperationState> expected, String set, List<Object> args, AlsoWrite also) {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            // one transaction with the other steps recorded at the same moment (GroupCommit), committed before this returns
+            return steps.run(c -> {
                 Long epoch = fencing == null ? null : epochs.check(c, id, step, fencing);
                 String sql = "UPDATE operation SET " + set + (epoch == null ? "" : ", owner = ?, epoch = ?")
                         + " WHERE id = ? AND status IN (" + Database.placeholders(expected.size()) + ")";
@@ -137,12 +139,8 @@ public final class OperationStore implements AutoCloseable {
                 if (updated == 1 && also != null) {
                     also.write(c, now);
                 }
-                c.commit();
                 return updated == 1;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("cannot record step " + step + " of operation " + id, e);
         }
@@ -150,18 +148,21 @@ public final class OperationStore implements AutoCloseable {
 
     /** @return false when an operation with this id exists already (nothing is written then) */
     public boolean insert(String id, String cluster, String requestJson, Instant now) {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            s.setString(1, id);
-            s.setString(2, cluster);
-            s.setString(3, requestJson);
-            s.setString(4, OperationState.ACCEPTED.word());
-            s.setTimestamp(5, Timestamp.from(now));
-            s.setTimestamp(6, Timestamp.from(now));
-            s.executeUpdate();
-            return true;
+        try {
+            return steps.run(c -> {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    s.setString(1, id);
+                    s.setString(2, cluster);
+                    s.setString(3, requestJson);
+                    s.setString(4, OperationState.ACCEPTED.word());
+                    s.setTimestamp(5, Timestamp.from(now));
+                    s.setTimestamp(6, Timestamp.from(now));
+                    s.executeUpdate();
+                    return true;
+                }
+            });
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) { // unique violation: seen before
+            if ("23505".equals(e.getSQLState())) { // unique violation: seen before (rolled back alone, to its savepoint)
                 return false;
             }
             throw new StoreException("cannot record operation " + id, e);
@@ -322,6 +323,7 @@ public final class OperationStore implements AutoCloseable {
 
     @Override
     public void close() {
+        steps.close(); // the steps queued are recorded (or failed) before the pool closes
         db.close();
     }
 }
