@@ -38,11 +38,9 @@ public final class OperationStore implements AutoCloseable {
     private final Database db;
     private final OwnershipEpochs epochs;
     private final OutboxQueue outbox;
-    private final GroupCommit steps;
 
     private OperationStore(Database db) {
         this.db = db;
-        this.steps = new GroupCommit(db);
         this.epochs = new OwnershipEpochs(db);
         this.outbox = new OutboxQueue(db);
     }
@@ -112,9 +110,9 @@ public final class OperationStore implements AutoCloseable {
      * @throws OwnershipLostException when the replica does not hold the current epoch (nothing is written)
      */
     private boolean step(String id, String step, Fencing fencing, List<OperationState> expected, String set, List<Object> args, AlsoWrite also) {
-        try {
-            // one transaction with the other steps recorded at the same moment (GroupCommit), committed before this returns
-            return steps.run(c -> {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
                 Long epoch = fencing == null ? null : epochs.check(c, id, step, fencing);
                 String sql = "UPDATE operation SET " + set + (epoch == null ? "" : ", owner = ?, epoch = ?")
                         + " WHERE id = ? AND status IN (" + Database.placeholders(expected.size()) + ")";
@@ -139,8 +137,12 @@ public final class OperationStore implements AutoCloseable {
                 if (updated == 1 && also != null) {
                     also.write(c, now);
                 }
+                c.commit();
                 return updated == 1;
-            });
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new StoreException("cannot record step " + step + " of operation " + id, e);
         }
@@ -148,21 +150,18 @@ public final class OperationStore implements AutoCloseable {
 
     /** @return false when an operation with this id exists already (nothing is written then) */
     public boolean insert(String id, String cluster, String requestJson, Instant now) {
-        try {
-            return steps.run(c -> {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    s.setString(1, id);
-                    s.setString(2, cluster);
-                    s.setString(3, requestJson);
-                    s.setString(4, OperationState.ACCEPTED.word());
-                    s.setTimestamp(5, Timestamp.from(now));
-                    s.setTimestamp(6, Timestamp.from(now));
-                    s.executeUpdate();
-                    return true;
-                }
-            });
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO operation (id, cluster, request, status, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            s.setString(1, id);
+            s.setString(2, cluster);
+            s.setString(3, requestJson);
+            s.setString(4, OperationState.ACCEPTED.word());
+            s.setTimestamp(5, Timestamp.from(now));
+            s.setTimestamp(6, Timestamp.from(now));
+            s.executeUpdate();
+            return true;
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) { // unique violation: seen before (rolled back alone, to its savepoint)
+            if ("23505".equals(e.getSQLState())) { // unique violation: seen before
                 return false;
             }
             throw new StoreException("cannot record operation " + id, e);
@@ -323,7 +322,6 @@ public final class OperationStore implements AutoCloseable {
 
     @Override
     public void close() {
-        steps.close(); // the steps queued are recorded (or failed) before the pool closes
         db.close();
     }
 }
