@@ -224,17 +224,36 @@ public final class Benchmark {
      * outcome file is written; detection counts until the outcome is stored.
      */
     public Result ontapJobsDurable(Path stateDir) throws Exception {
-        return ontapJobs(stateDir);
+        return ontapJobs(stateDir, null, null, null);
+    }
+
+    /**
+     * As {@link #ontapJobsDurable(Path)} with the store at {@code jdbcUrl} (PostgreSQL, as several replicas share it):
+     * outcome files and dead letters still under {@code stateDir}.
+     */
+    public Result ontapJobsDurable(Path stateDir, String jdbcUrl, String user, String password) throws Exception {
+        return ontapJobs(stateDir, jdbcUrl, user, password);
     }
 
     private Result ontapJobs(Path stateDir) throws Exception {
+        return ontapJobs(stateDir, null, null, null);
+    }
+
+    private Result ontapJobs(Path stateDir, String jdbcUrl, String user, String password) throws Exception {
         int[] durations = durations();
         try (OntapSimulator sim = simulator(); DefaultCamelContext context = new DefaultCamelContext(); Sampler sampler = new Sampler()) {
             OntapComponent ontap = new OntapComponent();
             ontap.addCluster(ClusterConfig.of("bench", sim.baseUrl(), USER, PASSWORD));
             context.addComponent("ontap", ontap);
             if (stateDir != null) {
-                context.getPropertiesComponent().addInitialProperty("ontap.state.dir", stateDir.toString());
+                if (jdbcUrl == null) {
+                    context.getPropertiesComponent().addInitialProperty("ontap.state.dir", stateDir.toString());
+                } else {
+                    context.getPropertiesComponent().addInitialProperty("ontap.state.jdbc-url", jdbcUrl);
+                    context.getPropertiesComponent().addInitialProperty("ontap.state.user", user == null ? "" : user);
+                    context.getPropertiesComponent().addInitialProperty("ontap.state.password", password == null ? "" : password);
+                    context.getPropertiesComponent().addInitialProperty("ontap.outcomes.dead-letter.dir", stateDir.resolve("dead-letter").toString());
+                }
                 context.getPropertiesComponent().addInitialProperty("ontap.outcomes.dir", stateDir.resolve("outcomes").toString());
                 new io.ontapjobs.service.OutcomeDelivery().configure(context); // the service's store and outbox
             }
@@ -296,7 +315,9 @@ public final class Benchmark {
             if (ok != jobs) {
                 throw new IllegalStateException((jobs - ok) + " of " + jobs + " jobs did not succeed");
             }
-            return result(stateDir == null ? "ontap-jobs: tracker (watermark + batches)" : "ontap-jobs durable: H2 store + outcome files",
+            return result(stateDir == null ? "ontap-jobs: tracker (watermark + batches)"
+                            : "ontap-jobs durable: " + (jdbcUrl == null ? "H2" : jdbcUrl.startsWith("jdbc:postgresql:") ? "PostgreSQL" : "JDBC")
+                            + " store + outcome files",
                     sim, sampler, latencyMs, seen, start, end);
         }
     }

@@ -25,6 +25,14 @@ public class BenchCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--durable", description = "Compare ontap-jobs in memory with ontap-jobs durable (H2 store, outbox, outcome files) instead of the per-job poller")
     boolean durable;
+    @Option(names = "--store", split = ",", defaultValue = "h2", description = "With --durable: the store(s) of the durable runs, h2 and/or postgresql (this needs --jdbc-url), each against the same in-memory run (default: ${DEFAULT-VALUE})")
+    List<String> stores;
+    @Option(names = "--jdbc-url", description = "With --store postgresql: the database (an empty one; the run adds its operations)")
+    String jdbcUrl;
+    @Option(names = "--jdbc-user", defaultValue = "", description = "The database user")
+    String jdbcUser;
+    @Option(names = "--jdbc-password", defaultValue = "", description = "The database password")
+    String jdbcPassword;
 
     @Override
     public Integer call() throws Exception {
@@ -37,13 +45,25 @@ public class BenchCommand implements Callable<Integer> {
             if (durable) {
                 System.err.println("bench: " + n + " jobs, ontap-jobs in memory ...");
                 Benchmark.Result memory = b.ontapJobs();
-                Path state = Files.createTempDirectory("ontap-bench-");
-                System.err.println("bench: " + n + " jobs, ontap-jobs durable (state in " + state + ") ...");
-                try {
-                    pairs.add(new Benchmark.Result[] {memory, b.ontapJobsDurable(state)});
-                } finally {
-                    try (var files = Files.walk(state)) { // thousands of outcome files and a database: not left behind
-                        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                for (String store : stores) {
+                    boolean h2 = switch (store.toLowerCase(java.util.Locale.ROOT)) {
+                        case "h2" -> true;
+                        case "postgresql" -> false;
+                        default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                                "--store: h2 or postgresql, not " + store);
+                    };
+                    if (!h2 && (jdbcUrl == null || jdbcUrl.isBlank())) {
+                        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--store postgresql needs --jdbc-url");
+                    }
+                    Path state = Files.createTempDirectory("ontap-bench-");
+                    System.err.println("bench: " + n + " jobs, ontap-jobs durable on " + store + " (state in " + state + ") ...");
+                    try {
+                        pairs.add(new Benchmark.Result[] {memory, h2 ? b.ontapJobsDurable(state)
+                                : b.ontapJobsDurable(state, jdbcUrl, jdbcUser, jdbcPassword)});
+                    } finally {
+                        try (var files = Files.walk(state)) { // thousands of outcome files and a database: not left behind
+                            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                        }
                     }
                 }
                 continue;

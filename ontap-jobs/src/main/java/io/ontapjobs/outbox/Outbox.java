@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers outcomes from the store's outbox to each sink, each acknowledged on its own and retried with exponential
+ * Delivers outcomes from the store's outbox to each sink, in batches (claimed together, sent one by one, their
+ * results recorded together), each acknowledged on its own and retried with exponential
  * backoff (or the sink's {@code Retry-After}) until it succeeds. Deliveries survive restarts. A delivery is marked
  * done only after its sink took it, so a crash in between delivers it again: sinks are idempotent (one file per
  * id) or give consumers the stable outcome id to deduplicate on. A delivery older than {@code maxAge} goes to the
@@ -56,7 +57,8 @@ public class Outbox {
     }
 
     /**
-     * Delivers what is due for one sink, oldest first, in batches until none is left. A delivery to retry pauses
+     * Delivers what is due for one sink, oldest first, in batches of up to {@link Sink#batchSize()} until none is
+     * left: one transaction claims a batch, its sends are made with no connection held, one transaction records them. A delivery to retry pauses
      * the whole sink, for longer after each failure in a row (1 s up to 5 min, or the receiver's Retry-After): a
      * receiver that is down gets one attempt per pause, not one per waiting outcome, and costs one timeout each.
      */
@@ -66,11 +68,32 @@ public class Outbox {
         if (pause.failures > 0 && System.nanoTime() - pause.untilNanos < 0) {
             return;
         }
-        // one at a time, each claimed while it is delivered (a lease, no lock or connection held while the sink is
+        // a batch at a time, claimed while it is delivered (a lease, no lock or connection held while the sink is
         // called): replicas sharing the store never send the same one at the same time
         Duration lease = max(OutboxQueue.DEFAULT_LEASE, sink.longestSend().multipliedBy(2));
-        while (queue.claimNext(sinkName, Instant.now(), lease, claim -> deliver(sink, claim, pause))) {
-            // the next one
+        long longestSend = sink.longestSend().toNanos();
+        while (true) {
+            long claimedAt = System.nanoTime(); // before the claim: its lease ends later than this measures
+            boolean more = true;
+            boolean full;
+            try (OutboxQueue.Batch batch = queue.claimBatch(sinkName, Instant.now(), lease, sink.batchSize())) {
+                full = batch.claims().size() == sink.batchSize();
+                for (OutboxQueue.Claim claim : batch.claims()) {
+                    // a send that could end after the lease is not begun: the claims left are released (due again at
+                    // once), so that no other replica can have taken one that this one is still sending
+                    if (System.nanoTime() - claimedAt + longestSend > lease.toNanos()) {
+                        full = true;
+                        break;
+                    }
+                    if (!deliver(sink, claim, pause)) {
+                        more = false; // paused: the rest of the batch is released, due again after the pause
+                        break;
+                    }
+                }
+            } // recorded here, in one transaction: results noted, claims without one released
+            if (!more || !full) {
+                return; // paused, or what was due is done (the next wake-up or poll finds what came since)
+            }
         }
     }
 

@@ -33,4 +33,13 @@ public interface Sink {
     default Duration longestSend() {
         return Duration.ofSeconds(10);
     }
+
+    /**
+     * The most deliveries the outbox claims for this sink at once ({@code OutboxQueue.claimBatch}): sent one after
+     * the other, then all recorded in one transaction. A batch holds its deliveries away from other replicas until it
+     * is recorded, so a sink whose sends are slow takes fewer at a time.
+     */
+    default int batchSize() {
+        return 100;
+    }
 }

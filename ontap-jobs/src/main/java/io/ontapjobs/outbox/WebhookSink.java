@@ -44,6 +44,12 @@ public class WebhookSink implements Sink {
         return timeout.multipliedBy(2);
     }
 
+    /** One POST per outcome, each up to {@link #longestSend()}: a few per batch, so that other replicas share the rest. */
+    @Override
+    public int batchSize() {
+        return 10;
+    }
+
     static byte[] decodeSecret(String secret) {
         if (!secret.startsWith("whsec_")) {
             throw new IllegalArgumentException("ontap.outcomes.webhook.secret must look like whsec_<base64>");

@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutcomeDelivery implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeDelivery.class);
+    /** How often each sink's outbox looks for due deliveries besides its wake-ups (retries, other replicas' outcomes). */
+    private static final long POLL_MS = 200;
+    /** How long a wake-up waits, so that outcomes ended together are claimed as one batch. */
+    private static final long WAKE_DELAY_MS = 10;
 
     @Override
     public void configure(CamelContext context) {
@@ -54,6 +58,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
         private final Map<String, Sink> sinks;
         private final Outbox.Settings settings;
         private final List<ScheduledExecutorService> threads = new ArrayList<>();
+        private volatile boolean stopping;
 
         Delivering(CamelContext context, OntapComponent ontap, OperationStore store, Map<String, Sink> sinks, Outbox.Settings settings) {
             this.context = context;
@@ -65,6 +70,7 @@ public final class OutcomeDelivery implements CamelConfiguration {
 
         @Override
         protected void doStart() {
+            stopping = false;
             OntapMetrics metrics = OntapMetrics.lookup(context); // Camel binds its MeterRegistry while it starts
             Outbox outbox = new Outbox(store, sinks, settings.maxAge(), settings.deadLetters(), metrics, settings.fileMode());
             for (String sink : sinks.keySet()) {
@@ -73,21 +79,39 @@ public final class OutcomeDelivery implements CamelConfiguration {
             boolean replicas = context.getRegistry().lookupByName("ontapClusterOwnership") != null;
             Health.register(context, ontap, store, sinks.keySet(), settings.maxPending(), !replicas);
             // one thread per sink, none shared with tracking: a webhook timing out must not delay polls or other sinks
+            List<Runnable> wakes = new ArrayList<>();
             for (String sink : sinks.keySet()) {
                 ScheduledExecutorService delivery = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "ontap-outbox-" + sink);
                 threads.add(delivery);
-                delivery.scheduleWithFixedDelay(() -> {
+                Runnable deliverDue = () -> {
                     try {
                         outbox.deliverDue(sink);
                     } catch (RuntimeException e) {
                         LOG.error("Outbox delivery to {} failed: {}", sink, e.getMessage());
                     }
-                }, 200, 200, TimeUnit.MILLISECONDS);
+                };
+                // the poll: deliveries due again after a backoff, and those other replicas queued
+                delivery.scheduleWithFixedDelay(deliverDue, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+                // the wake-up: an outcome stored here is delivered at once, not at the next poll. At most one wake-up
+                // waits per sink, a few milliseconds, so that the outcomes ended meanwhile go in the same batch
+                java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+                wakes.add(() -> {
+                    if (!delivery.isShutdown() && waiting.compareAndSet(false, true)) {
+                        delivery.schedule(() -> {
+                            waiting.set(false);
+                            if (!stopping) { // a delayed task still runs after its executor's shutdown: not into a closed store
+                                deliverDue.run();
+                            }
+                        }, WAKE_DELAY_MS, TimeUnit.MILLISECONDS);
+                    }
+                });
             }
+            store.outbox().onQueued(() -> wakes.forEach(Runnable::run));
         }
 
         @Override
         protected void doStop() {
+            stopping = true;
             threads.forEach(context.getExecutorServiceManager()::shutdown);
             threads.clear();
             // Camel stops its services before its components: stop the component first, so that no step of an operation

@@ -72,7 +72,7 @@ public final class OperationStore implements AutoCloseable {
         return epochs;
     }
 
-    /** The outcome outbox: deliveries per sink, claimed and acknowledged one at a time. */
+    /** The outcome outbox: deliveries per sink, claimed and acknowledged in batches (or one at a time). */
     public OutboxQueue outbox() {
         return outbox;
     }
@@ -207,8 +207,13 @@ public final class OperationStore implements AutoCloseable {
     }
 
     boolean end(String id, String status, String outcomeJson, List<String> sinks, Fencing fencing) {
-        return step(id, "end", fencing, OperationState.IN_FLIGHT, "status = ?, outcome = ?, updated_at = ?", List.of(status, outcomeJson),
-                (c, now) -> outbox.queue(c, id, sinks, now));
+        // the outcome and its deliveries are already one transaction: a crash leaves both or neither
+        boolean ended = step(id, "end", fencing, OperationState.IN_FLIGHT, "status = ?, outcome = ?, updated_at = ?",
+                List.of(status, outcomeJson), (c, now) -> outbox.queue(c, id, sinks, now));
+        if (ended && !sinks.isEmpty()) {
+            outbox.queued(); // committed: the outbox may deliver it now rather than at its next poll
+        }
+        return ended;
     }
 
     /**

@@ -44,6 +44,29 @@ public final class OutboxQueue {
         }
     }
 
+    /** Called after a transaction that queued deliveries committed ({@link #onQueued}). */
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Runs {@code listener} after each commit that queued deliveries in this process (an operation ended), so that the
+     * outbox delivers them at once instead of at its next poll. It runs on the thread that ended the operation: it
+     * must only hand the work over.
+     */
+    public void onQueued(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** After the commit of {@link #queue}'s transaction. */
+    void queued() {
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Outbox wake-up failed ({}): the next poll delivers", e.toString());
+            }
+        }
+    }
+
     /** A delivery that is due; {@code queuedAt} is when it was queued (the outcome's end). */
     public record Delivery(String outcomeId, String sink, int attempts, String outcome, Instant queuedAt) {
     }
@@ -55,6 +78,7 @@ public final class OutboxQueue {
      * @see OutboxQueue the claim protocol
      */
     public interface Claim {
+        // a claim of a Batch notes its result and returns true: the batch's record() writes it, and says which lapsed
         Delivery delivery();
 
         /** @return false when the claim had lapsed and another took it: nothing is recorded (the other's result stands) */
@@ -119,17 +143,39 @@ public final class OutboxQueue {
     }
 
     /**
-     * Claims up to {@code limit} deliveries to {@code sink} due at {@code now}, oldest first, none claimed by another
-     * right now, each for {@code lease}: one short transaction, committed before this returns. On PostgreSQL rows
-     * another replica is claiming at the same moment are skipped ({@code FOR UPDATE SKIP LOCKED}, for the claim's
-     * transaction only); rows it has claimed are passed by until their claim lapses.
+     * Claims up to {@code limit} deliveries to {@code sink} due at {@code now}, oldest first, for {@code lease}, and
+     * hands them over as one {@link Batch}: its sends are made with no connection held, and
+     * {@link Batch#record()} writes all their results in one transaction. Claims, sends and records a batch at a time
+     * instead of one delivery at a time: three statements and one commit per batch to claim, one commit per batch to
+     * record, where one delivery at a time cost two commits per delivery.
      */
+    public Batch claimBatch(String sink, Instant now, Duration lease, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("a batch of at least one delivery");
+        }
+        String token = holder + "/" + UUID.randomUUID();
+        return new Batch(sink, token, claim(sink, now, lease, limit, token).stream().map(d -> new Noted(d, token)).toList());
+    }
+
+    /** As {@link #claim(String, Instant, Duration, int, String)}, each claim released or recorded on its own. */
     List<Leased> claim(String sink, Instant now, Duration lease, int limit) {
-        List<Leased> claimed = new ArrayList<>();
+        String token = holder + "/" + UUID.randomUUID();
+        return claim(sink, now, lease, limit, token).stream().map(d -> new Leased(d, token)).toList();
+    }
+
+    /**
+     * Claims up to {@code limit} deliveries to {@code sink} due at {@code now}, oldest first, none claimed by another
+     * right now, each for {@code lease}, all under {@code token}: one short transaction, committed before this returns.
+     * On PostgreSQL rows another replica is claiming at the same moment are skipped ({@code FOR UPDATE SKIP LOCKED},
+     * for the claim's transaction only): two replicas claiming batches at once get disjoint ones. Rows it has claimed
+     * are passed by until their claim lapses.
+     */
+    private List<Delivery> claim(String sink, Instant now, Duration lease, int limit, String token) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                List<Object[]> due = new ArrayList<>();
+                List<String> ids = new ArrayList<>();
+                java.util.Map<String, Integer> attempts = new java.util.HashMap<>();
                 // the delivery row alone, by its index: joining the outcome here made the database copy every due
                 // outcome (a LOB) to sort them, once per claim — quadratic with thousands waiting
                 try (PreparedStatement s = c.prepareStatement("SELECT d.outcome_id, d.attempts FROM delivery d"
@@ -141,25 +187,43 @@ public final class OutboxQueue {
                     s.setInt(3, limit);
                     try (ResultSet r = s.executeQuery()) {
                         while (r.next()) {
-                            due.add(new Object[] {r.getString(1), r.getInt(2)});
+                            ids.add(r.getString(1));
+                            attempts.put(r.getString(1), r.getInt(2));
                         }
                     }
                 }
-                for (Object[] row : due) {
-                    String outcomeId = (String) row[0];
-                    String token = holder + "/" + UUID.randomUUID();
-                    Database.update(c, "UPDATE delivery SET claimed_by = ?, claimed_until = " + db.dialect.nowPlusMillis
-                            + " WHERE outcome_id = ? AND sink = ?", token, lease.toMillis(), outcomeId, sink);
-                    try (PreparedStatement s = c.prepareStatement("SELECT outcome, updated_at FROM operation WHERE id = ?")) {
-                        s.setString(1, outcomeId);
-                        try (ResultSet r = s.executeQuery()) {
-                            r.next();
-                            Delivery d = new Delivery(outcomeId, sink, (Integer) row[1], r.getString(1), r.getTimestamp(2).toInstant());
-                            claimed.add(new Leased(d, token));
+                if (ids.isEmpty()) {
+                    c.commit();
+                    return List.of();
+                }
+                // the rows selected are locked by this transaction until it commits: one UPDATE claims them all
+                Object[] args = new Object[ids.size() + 3];
+                args[0] = token;
+                args[1] = lease.toMillis();
+                args[2] = sink;
+                for (int i = 0; i < ids.size(); i++) {
+                    args[i + 3] = ids.get(i);
+                }
+                Database.update(c, "UPDATE delivery SET claimed_by = ?, claimed_until = " + db.dialect.nowPlusMillis
+                        + " WHERE sink = ? AND outcome_id IN (" + Database.placeholders(ids.size()) + ")", args);
+                java.util.Map<String, Delivery> read = new java.util.HashMap<>();
+                try (PreparedStatement s = c.prepareStatement("SELECT id, outcome, updated_at FROM operation WHERE id IN ("
+                        + Database.placeholders(ids.size()) + ")")) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        s.setString(i + 1, ids.get(i));
+                    }
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            String id = r.getString(1);
+                            read.put(id, new Delivery(id, sink, attempts.get(id), r.getString(2), r.getTimestamp(3).toInstant()));
                         }
                     }
                 }
                 c.commit();
+                List<Delivery> claimed = new ArrayList<>(ids.size());
+                for (String id : ids) { // oldest first, as selected
+                    claimed.add(read.get(id));
+                }
                 return claimed;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -167,6 +231,158 @@ public final class OutboxQueue {
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read the outbox", e);
+        }
+    }
+
+    /**
+     * Deliveries claimed together ({@link #claimBatch}): the result of each is noted by its claim's methods (which
+     * return true: nothing is written yet) and {@link #record()} writes them all in one transaction, each only where
+     * the row is still claimed by this batch; a claim left without a result is released there, due again at once.
+     * Closing a batch not yet recorded records it.
+     */
+    public final class Batch implements AutoCloseable {
+        private final String sink;
+        private final String token;
+        private final List<Noted> claims;
+        private boolean recorded;
+
+        private Batch(String sink, String token, List<Noted> claims) {
+            this.sink = sink;
+            this.token = token;
+            this.claims = claims;
+        }
+
+        /** Oldest first; empty when nothing was due. */
+        public List<Claim> claims() {
+            return List.copyOf(claims);
+        }
+
+        public boolean isEmpty() {
+            return claims.isEmpty();
+        }
+
+        /**
+         * Writes every noted result and releases every claim without one, in one transaction; at most once.
+         *
+         * @return the outcome ids whose result was not recorded because the claim had lapsed and another took it
+         */
+        public List<String> record() {
+            if (recorded || claims.isEmpty()) {
+                recorded = true;
+                return List.of();
+            }
+            recorded = true;
+            String where = " WHERE outcome_id = ? AND sink = ? AND claimed_by = ?";
+            List<Noted> finished = claims.stream().filter(n -> n.result != null).toList();
+            List<Noted> failed = claims.stream().filter(n -> n.result == null && n.nextAttempt != null).toList();
+            List<Noted> released = claims.stream().filter(n -> n.result == null && n.nextAttempt == null).toList();
+            List<String> lapsed = new ArrayList<>();
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                try {
+                    Timestamp at = Timestamp.from(Instant.now());
+                    try (PreparedStatement s = c.prepareStatement("UPDATE delivery SET delivered_at = ?, attempts = attempts + 1,"
+                            + " result = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL" + where)) {
+                        for (Noted n : finished) {
+                            s.setTimestamp(1, at);
+                            s.setString(2, n.result);
+                            s.setString(3, cut(n.error));
+                            bindRow(s, 4, n);
+                            s.addBatch();
+                        }
+                        lapsed(s, finished, lapsed);
+                    }
+                    try (PreparedStatement s = c.prepareStatement("UPDATE delivery SET attempts = attempts + 1, next_attempt_at = ?,"
+                            + " last_error = ?, claimed_by = NULL, claimed_until = NULL" + where)) {
+                        for (Noted n : failed) {
+                            s.setTimestamp(1, Timestamp.from(n.nextAttempt));
+                            s.setString(2, cut(n.error));
+                            bindRow(s, 3, n);
+                            s.addBatch();
+                        }
+                        lapsed(s, failed, lapsed);
+                    }
+                    try (PreparedStatement s = c.prepareStatement("UPDATE delivery SET claimed_by = NULL, claimed_until = NULL" + where)) {
+                        for (Noted n : released) {
+                            bindRow(s, 1, n);
+                            s.addBatch();
+                        }
+                        lapsed(s, released, new ArrayList<>()); // a lapsed claim without a result: nothing to lose
+                    }
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                throw new StoreException("cannot record " + claims.size() + " deliveries to " + sink, e);
+            }
+            for (String id : lapsed) {
+                LOG.warn("The claim of outcome {} for {} lapsed while it was being sent, and another took it: this result is not"
+                        + " recorded (the outcome may reach the sink twice; its id tells)", id, sink);
+            }
+            return lapsed;
+        }
+
+        private void bindRow(PreparedStatement s, int from, Noted n) throws SQLException {
+            s.setString(from, n.delivery.outcomeId());
+            s.setString(from + 1, sink);
+            s.setString(from + 2, token);
+        }
+
+        private static void lapsed(PreparedStatement s, List<Noted> rows, List<String> lapsed) throws SQLException {
+            if (rows.isEmpty()) {
+                return;
+            }
+            int[] counts = s.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 1) {
+                    lapsed.add(rows.get(i).delivery.outcomeId());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!recorded) {
+                record();
+            }
+        }
+    }
+
+    /** One claim of a {@link Batch}: its result noted, written when the batch is recorded. */
+    private static final class Noted implements Claim {
+        private final Delivery delivery;
+        private volatile String result;
+        private volatile String error;
+        private volatile Instant nextAttempt;
+
+        Noted(Delivery delivery, String token) {
+            this.delivery = delivery;
+        }
+
+        @Override
+        public Delivery delivery() {
+            return delivery;
+        }
+
+        @Override
+        public boolean delivered() {
+            return finished("delivered", null);
+        }
+
+        @Override
+        public boolean finished(String result, String error) {
+            this.error = error;
+            this.result = result;
+            return true;
+        }
+
+        @Override
+        public boolean failed(Instant nextAttempt, String error) {
+            this.error = error;
+            this.nextAttempt = nextAttempt;
+            return true;
         }
     }
 

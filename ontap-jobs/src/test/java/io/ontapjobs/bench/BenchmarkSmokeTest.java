@@ -46,4 +46,22 @@ class BenchmarkSmokeTest {
         }
         assertThat(state.resolve("ontap-jobs.mv.db")).as("the H2 store").exists();
     }
+
+    @Test
+    void theDurableVariantRunsOnPostgresqlToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) throws Exception {
+        io.ontapjobs.store.PostgresServer.Database db = io.ontapjobs.store.PostgresServer.newDatabase();
+        Benchmark.Result durable = new Benchmark(30, 7, 2).ontapJobsDurable(state, db.url(), io.ontapjobs.store.PostgresServer.USER,
+                io.ontapjobs.store.PostgresServer.PASSWORD);
+
+        assertThat(durable.detected()).isEqualTo(30);
+        assertThat(durable.variant()).contains("PostgreSQL");
+        try (var files = java.nio.file.Files.list(state.resolve("outcomes"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json"))).hasSize(30);
+        }
+        try (java.sql.Connection c = db.connect(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NOT NULL")) {
+            r.next();
+            assertThat(r.getLong(1)).as("delivered, as recorded in PostgreSQL").isEqualTo(30);
+        }
+    }
 }

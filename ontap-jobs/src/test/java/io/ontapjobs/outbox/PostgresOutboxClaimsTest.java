@@ -153,12 +153,20 @@ class PostgresOutboxClaimsTest {
         CountDownLatch answer = new CountDownLatch(1);
         List<Integer> activeWhileSending = new java.util.concurrent.CopyOnWriteArrayList<>();
         AtomicReference<String> beingSent = new AtomicReference<>();
-        Sink blocking = (id, outcome) -> {
-            beingSent.compareAndSet(null, id);
-            activeWhileSending.add(one.activeConnections());
-            sending.countDown();
-            awaitLatch(answer);
-            return Sink.Result.DELIVERED;
+        Sink blocking = new Sink() {
+            @Override
+            public Result deliver(String id, String outcome) {
+                beingSent.compareAndSet(null, id);
+                activeWhileSending.add(one.activeConnections());
+                sending.countDown();
+                awaitLatch(answer);
+                return Sink.Result.DELIVERED;
+            }
+
+            @Override
+            public int batchSize() {
+                return 1; // one claimed at a time: the other stays for replica two
+            }
         };
         Outbox outbox = new Outbox(one, Map.of("webhook-1", blocking), Duration.ofHours(1), tmp.resolve("dead"), OntapMetrics.NONE);
         CompletableFuture<Void> delivering = CompletableFuture.runAsync(() -> outbox.deliverDue("webhook-1"));
@@ -180,6 +188,87 @@ class PostgresOutboxClaimsTest {
         delivering.get(10, TimeUnit.SECONDS);
         assertThat(one.outbox().pending("webhook-1")).isZero();
         assertThat(activeWhileSending).isNotEmpty().allSatisfy(n -> assertThat(n).isZero());
+    }
+
+    @Test
+    void twoReplicasClaimingBatchesAtTheSameMomentNeverGetTheSameDelivery() throws Exception {
+        openBoth();
+        int outcomes = 240;
+        for (int i = 0; i < outcomes; i++) {
+            queue("op-" + i);
+        }
+        // two claimers per replica, each round all four claim a batch at the same moment, before any records
+        OperationStore[] claimers = {one, one, two, two};
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(claimers.length);
+        Map<String, String> claimedBy = new ConcurrentHashMap<>();
+        List<String> twice = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicInteger emptyRounds = new AtomicInteger();
+        List<CompletableFuture<Void>> running = new java.util.ArrayList<>();
+        for (int k = 0; k < claimers.length; k++) {
+            OperationStore store = claimers[k];
+            String name = (store == one ? "one" : "two") + "/" + k;
+            running.add(CompletableFuture.runAsync(() -> {
+                for (int round = 0; round < 8; round++) {
+                    awaitBarrier(together);
+                    try (OutboxQueue.Batch batch = store.outbox().claimBatch("webhook-1", Instant.now(), Duration.ofSeconds(30), 10)) {
+                        awaitBarrier(together); // all four hold their batches, none recorded yet
+                        if (batch.isEmpty()) {
+                            emptyRounds.incrementAndGet();
+                        }
+                        for (OutboxQueue.Claim c : batch.claims()) {
+                            if (claimedBy.putIfAbsent(c.delivery().outcomeId(), name) != null) {
+                                twice.add(c.delivery().outcomeId());
+                            }
+                            c.delivered();
+                        }
+                        assertThat(batch.record()).as("no claim of a live batch lapsed").isEmpty();
+                    }
+                }
+            }));
+        }
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+
+        assertThat(twice).as("claimed by two batches").isEmpty();
+        assertThat(claimedBy).as("each claimed once, in 4 × 6 batches of 10").hasSize(outcomes);
+        assertThat(claimedBy.values().stream().map(v -> v.substring(0, 3)).distinct()).as("both replicas claimed")
+                .containsExactlyInAnyOrder("one", "two");
+        assertThat(one.outbox().pending("webhook-1")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE attempts = 1 AND result = 'delivered' AND claimed_by IS NULL"))
+                .as("each recorded once").isEqualTo(outcomes);
+    }
+
+    @Test
+    void aBatchRecordedAfterItsLeaseLapsedAndAnotherTookItRecordsNothingOfIt() throws Exception {
+        openBoth();
+        queue("op-1");
+        queue("op-2");
+        OutboxQueue.Batch late = one.outbox().claimBatch("webhook-1", Instant.now(), Duration.ofMillis(500), 10);
+        assertThat(late.claims()).hasSize(2);
+        AtomicReference<List<String>> taken = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            try (OutboxQueue.Batch b = two.outbox().claimBatch("webhook-1", Instant.now(), Duration.ofSeconds(30), 10)) {
+                if (b.isEmpty()) {
+                    return false;
+                }
+                taken.set(b.claims().stream().map(c -> c.delivery().outcomeId()).toList());
+                b.claims().forEach(c -> c.failed(Instant.now().plusSeconds(3600), "HTTP 503"));
+                return true;
+            }
+        });
+        assertThat(taken.get()).containsExactlyInAnyOrder("op-1", "op-2");
+        late.claims().forEach(OutboxQueue.Claim::delivered);
+
+        assertThat(late.record()).as("lapsed: not recorded").containsExactlyInAnyOrder("op-1", "op-2");
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NULL AND attempts = 1 AND last_error = 'HTTP 503'"))
+                .as("replica two's results stand").isEqualTo(2);
+    }
+
+    private static void awaitBarrier(java.util.concurrent.CyclicBarrier barrier) {
+        try {
+            barrier.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private void openBoth() {

@@ -282,6 +282,67 @@ abstract class OperationStoreContract {
         return rows;
     }
 
+    @Test
+    void aBatchWhoseSinkFailsPartWayRecordsWhatWasDeliveredAndLeavesTheRestDue() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            store.insert("op-b" + i, "c1", "{}", Instant.now());
+            store.end("op-b" + i, "succeeded", OUTCOME, List.of("file"));
+        }
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.ontapjobs.outbox.Sink failsAtTheThird = (id, outcome) -> {
+            sent.add(id);
+            return sent.size() <= 2 ? io.ontapjobs.outbox.Sink.Result.DELIVERED : io.ontapjobs.outbox.Sink.Result.retry(null, "disk full");
+        };
+        io.ontapjobs.outbox.Outbox outbox = new io.ontapjobs.outbox.Outbox(store, Map.of("file", failsAtTheThird),
+                java.time.Duration.ofHours(1), java.nio.file.Files.createTempDirectory("dead"), io.ontapjobs.metrics.OntapMetrics.NONE);
+
+        outbox.deliverDue("file");
+
+        assertThat(sent).as("one batch: sent in order until the sink failed, the rest not tried").hasSize(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE result = 'delivered' AND delivered_at IS NOT NULL AND attempts = 1"))
+                .as("what was delivered is recorded").isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NULL AND attempts = 1 AND last_error = 'disk full'"))
+                .as("the failed one, backing off").isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NULL AND attempts = 0 AND last_error IS NULL"))
+                .as("the rest, untouched").isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL"))
+                .as("every claim of the batch released").isZero();
+        try (OutboxQueue.Batch due = store.outbox().claimBatch("file", Instant.now(), java.time.Duration.ofSeconds(30), 10)) {
+            assertThat(due.claims()).as("due again at once: the two not tried").extracting(c -> c.delivery().outcomeId())
+                    .hasSize(2).doesNotContainAnyElementsOf(sent);
+        }
+    }
+
+    @Test
+    void aBatchIsClaimedAndRecordedTogetherAndAClaimOfItIsNotTakenByAnotherBatch() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            store.insert("op-c" + i, "c1", "{}", Instant.now());
+            store.end("op-c" + i, "succeeded", "{\"id\":\"op-c" + i + "\"}", List.of("file"));
+        }
+        java.time.Duration lease = java.time.Duration.ofSeconds(30);
+        OutboxQueue.Batch first = store.outbox().claimBatch("file", Instant.now(), lease, 3);
+        assertThat(first.claims()).extracting(c -> c.delivery().outcomeId()).as("oldest first").containsExactly("op-c1", "op-c2", "op-c3");
+        assertThat(first.claims().get(1).delivery().outcome()).isEqualTo("{\"id\":\"op-c2\"}");
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL")).isEqualTo(3);
+        try (OutboxQueue.Batch second = store.outbox().claimBatch("file", Instant.now(), lease, 10)) {
+            assertThat(second.claims()).extracting(c -> c.delivery().outcomeId()).containsExactly("op-c4", "op-c5");
+            second.claims().forEach(OutboxQueue.Claim::delivered);
+        }
+        first.claims().get(0).delivered();
+        first.claims().get(1).failed(Instant.now().plusSeconds(3600), "HTTP 503");
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NOT NULL")).as("noted, not yet written").isEqualTo(2);
+
+        assertThat(first.record()).as("nothing lapsed").isEmpty();
+
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE delivered_at IS NOT NULL")).isEqualTo(3);
+        assertThat(store.outbox().deliveryResult("op-c1", "file")).contains("delivered");
+        assertThat(store.outbox().deliveryResult("op-c2", "file")).isEmpty();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE claimed_by IS NOT NULL OR claimed_until IS NOT NULL")).isZero();
+        assertThat(claim("file", Instant.now().plusSeconds(1), OutboxQueue.Claim::delivered).outcomeId())
+                .as("the one left without a result: released, due at once").isEqualTo("op-c3");
+        assertThat(first.record()).as("recorded once").isEmpty();
+    }
+
     long uncheckedCount(String sql) {
         try {
             return count(sql);
