@@ -74,13 +74,14 @@ public final class HttpGuard {
             return keystore != null;
         }
 
-        public static Settings from(PropertiesComponent props) {
-            int max = (int) number(props, "ontap.api.max-connections", 200, Integer.MAX_VALUE);
-            long body = number(props, "camel.server.max-body-size", 1_048_576, Long.MAX_VALUE);
-            Duration idle = duration(props, "ontap.api.idle-timeout", "30s");
-            Duration request = duration(props, "ontap.api.request-timeout", "30s");
-            Duration header = duration(props, "ontap.api.header-timeout", "10s");
-            String store = props.resolveProperty("ontap.api.tls.keystore").map(String::strip).orElse("");
+        public static Settings from(io.ontapjobs.service.Settings.Api api, PropertiesComponent props) {
+            int max = (int) number("ontap.api.max-connections", api.maxConnections(), 200, Integer.MAX_VALUE);
+            long body = number("camel.server.max-body-size", props.resolveProperty("camel.server.max-body-size").map(String::strip).orElse(""),
+                    1_048_576, Long.MAX_VALUE);
+            Duration idle = duration("ontap.api.idle-timeout", api.idleTimeout(), "30s");
+            Duration request = duration("ontap.api.request-timeout", api.requestTimeout(), "30s");
+            Duration header = duration("ontap.api.header-timeout", api.headerTimeout(), "10s");
+            String store = api.tlsKeystore();
             if (store.isEmpty()) {
                 return new Settings(max, idle, request, header, body, null, null, null);
             }
@@ -88,7 +89,7 @@ public final class HttpGuard {
             if (!Files.isReadable(file) || Files.isDirectory(file)) {
                 throw new OntapJobsConfiguration.ConfigurationError("ontap.api.tls.keystore: cannot read " + store, null);
             }
-            char[] password = props.resolveProperty("ontap.api.tls.keystore-password").orElse("").toCharArray();
+            char[] password = api.tlsKeystorePassword().toCharArray();
             String type;
             try {
                 KeyStore ks = KeyStore.getInstance(file.toFile(), password); // PKCS12 or JKS, told apart by content
@@ -116,8 +117,7 @@ public final class HttpGuard {
             return new Settings(max, idle, request, header, body, file, password, type);
         }
 
-        private static long number(PropertiesComponent props, String key, long otherwise, long top) {
-            String text = props.resolveProperty(key).map(String::strip).orElse("");
+        private static long number(String key, String text, long otherwise, long top) {
             if (text.isEmpty()) {
                 return otherwise;
             }
@@ -132,8 +132,8 @@ public final class HttpGuard {
             }
         }
 
-        private static Duration duration(PropertiesComponent props, String key, String otherwise) {
-            String text = props.resolveProperty(key).map(String::strip).filter(t -> !t.isEmpty()).orElse(otherwise);
+        private static Duration duration(String key, String value, String otherwise) {
+            String text = value.isEmpty() ? otherwise : value;
             Duration d;
             try {
                 d = Durations.parse(text);
@@ -235,8 +235,8 @@ public final class HttpGuard {
     }
 
     /** Reads the limits (a mistake is a {@link OntapJobsConfiguration.ConfigurationError}) and binds the Vert.x Camel will use. */
-    public static HttpGuard install(CamelContext context) {
-        HttpGuard guard = new HttpGuard(context, Settings.from(context.getPropertiesComponent()));
+    public static HttpGuard install(CamelContext context, io.ontapjobs.service.Settings.Api api) {
+        HttpGuard guard = new HttpGuard(context, Settings.from(api, context.getPropertiesComponent()));
         context.getRegistry().bind(REGISTRY_NAME, Vertx.class, guard.vertxProxy());
         try {
             context.addService(new ServiceSupport() {
