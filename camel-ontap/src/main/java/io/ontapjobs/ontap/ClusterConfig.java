@@ -25,26 +25,76 @@ public record ClusterConfig(String name, URI url, String username, String passwo
 
     public ClusterConfig {
         if (url == null) {
-            throw new IllegalArgumentException("cluster '" + name + "': url is missing (ontap.clusters." + name + ".url)");
+            throw new InvalidSetting(name, "url", "is missing");
         }
-        Urls.check(url, "cluster '" + name + "': url");
+        try {
+            Urls.check(url, "url");
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSetting(name, "url", e.getMessage().substring("url: ".length()));
+        }
         String scheme = url.getScheme();
         if (!"https".equals(scheme) && !"http".equals(scheme)) {
-            throw new IllegalArgumentException("cluster '" + name + "': url must start with https:// or http://");
+            throw new InvalidSetting(name, "url", "must start with https:// or http://");
         }
         if (url.getHost() == null) {
-            throw new IllegalArgumentException("cluster '" + name + "': url has no host");
+            throw new InvalidSetting(name, "url", "has no host");
+        }
+        String path = url.getRawPath();
+        if (path != null && !path.isEmpty() && !path.equals("/") || url.getRawQuery() != null || url.getRawFragment() != null) {
+            // the client calls <scheme>://<host>:<port>/api/...: a path here would be dropped without a word
+            throw new InvalidSetting(name, "url", "holds more than the cluster's address (" + (url.getRawQuery() != null
+                    || url.getRawFragment() != null ? "a query or fragment" : "the path " + path) + "); give scheme, host and port"
+                    + " only, e.g. https://cluster1.example.com (each request names its own /api/... path)");
         }
         if (insecure && truststore != null) {
-            throw new IllegalArgumentException("cluster '" + name + "': choose insecure or a truststore, not both");
+            throw new InvalidSetting(name, "insecure", "cannot go with a truststore: choose one");
         }
         if (maxConcurrentRequests < 1) {
-            throw new IllegalArgumentException("cluster '" + name + "': max-concurrent-requests must be at least 1");
+            throw new InvalidSetting(name, "max-concurrent-requests", "must be at least 1");
+        }
+        requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new InvalidSetting(name, "request-timeout", "must be more than 0");
         }
         allow = allow == null ? AllowList.NONE : allow;
         unreachableAfter = unreachableAfter == null ? DEFAULT_UNREACHABLE_AFTER : unreachableAfter;
         if (unreachableAfter.isNegative() || unreachableAfter.isZero()) {
-            throw new IllegalArgumentException("cluster '" + name + "': unreachable-after must be positive");
+            throw new InvalidSetting(name, "unreachable-after", "must be more than 0");
+        }
+    }
+
+    /**
+     * A cluster setting no request could make right, found once, here, whichever way the cluster is defined: each way
+     * names the setting its own way ({@link #setting()} is the {@code ontap.clusters.NAME.*} spelling, {@link #option()}
+     * the endpoint option's).
+     */
+    public static final class InvalidSetting extends IllegalArgumentException {
+        private final String setting;
+        private final String problem;
+
+        InvalidSetting(String cluster, String setting, String problem) {
+            super("cluster '" + cluster + "': " + setting + " " + problem);
+            this.setting = setting;
+            this.problem = problem;
+        }
+
+        /** The setting at fault, as a property key ends: {@code url}, {@code max-concurrent-requests}, ... */
+        public String setting() {
+            return setting;
+        }
+
+        /** The same setting as an endpoint or component option: {@code maxConcurrentRequests}. */
+        public String option() {
+            StringBuilder b = new StringBuilder();
+            for (String part : setting.split("-")) {
+                b.append(b.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+            }
+            return b.toString();
+        }
+
+        /** What is wrong with it, without the setting's name. */
+        public String problem() {
+            return problem;
         }
     }
 

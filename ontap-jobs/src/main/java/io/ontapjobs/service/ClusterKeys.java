@@ -16,7 +16,7 @@ import java.util.function.Function;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
- * Reads {@code ontap.clusters.<name>.*} from Camel's properties: {@code config/application.properties}, then
+ * The service's clusters: reads {@code ontap.clusters.<name>.*} from Camel's properties: {@code config/application.properties}, then
  * {@code -Dkey=value}, then the environment ({@code ONTAP_CLUSTERS_DEFAULT_PASSWORD}), the later winning.
  */
 final class ClusterKeys {
@@ -84,6 +84,8 @@ final class ClusterKeys {
                     get.apply("truststore").map(Path::of).orElse(null), get.apply("truststore-password").orElse(null),
                     max, timeout, allow(name, get), false,
                     get.apply("unreachable-after").map(Durations::parse).orElse(ClusterConfig.DEFAULT_UNREACHABLE_AFTER));
+        } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the key it came from
+            throw new IllegalArgumentException(prefix + e.setting() + ": " + e.problem(), e);
         } catch (IllegalArgumentException e) {
             throw e.getMessage() != null && e.getMessage().startsWith(prefix) ? e // names its key already
                     : new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);

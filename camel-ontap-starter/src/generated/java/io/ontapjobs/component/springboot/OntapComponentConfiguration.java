@@ -21,9 +21,10 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private boolean enabled = true;
     /**
-     * The cluster's address, e.g. https://cluster1.example.com. When set, the endpoint defines the cluster its path
-     * names with these connection options, in place of ontap.clusters.NAME properties; unset, the cluster comes from
-     * those properties or from the component's addCluster.
+     * The cluster's address (scheme, host and port only), e.g. https://cluster1.example.com. Set on an endpoint, the
+     * endpoint defines the cluster its path names with these connection options; set on the component, it defines
+     * the cluster named default. Unset, the cluster is one the application defined as a ClusterConfig bean or with
+     * the component's addCluster.
      */
     private String url;
     /**
@@ -116,16 +117,20 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String userAgent;
     /**
-     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries
-     * METHOD PATH, e.g. POST /api/storage/volumes. In a path, a segment of one asterisk matches any one segment, a
-     * segment of two asterisks any number of them. Unset: nothing.
+     * What requests from outside may run on the cluster, for enforceAllowList: a comma-separated list of entries,
+     * each a method, a path and optionally, after a question mark, the query parameter names the request may send
+     * (joined by ampersands), covering method, path and query. In a path, a segment of one asterisk matches exactly
+     * one segment, of two asterisks one or more; neither matches a segment holding an asterisk (quote it to allow
+     * that literally). The query may also carry return_timeout; ONTAP's query operators in a value only for a name
+     * followed by an equals sign and an asterisk. The grammar, with examples: the project's docs/security.md. Unset:
+     * nothing.
      */
     private String allow;
     /**
-     * Send only what the cluster's allow list covers: a run or trigger whose method and path match an entry, whether
-     * they come from the options, the OntapMethod and OntapPath headers or a request document; a read or job control
-     * is refused, and so is an OntapOperation header naming one. For routes that take requests from outside (files,
-     * queues).
+     * Send only what the cluster's allow list covers: a run or trigger whose method, path and query match an entry,
+     * whether they come from the options, the OntapMethod and OntapPath headers or a request document; a read or job
+     * control is refused, and so is an OntapOperation header naming one. For routes that take requests from outside
+     * (files, queues).
      */
     private Boolean enforceAllowList = false;
     /**
