@@ -54,6 +54,8 @@ public class OntapComponent extends DefaultComponent {
 
     /** Which clusters this process runs (several processes on one repository), found in the registry at start. */
     private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
+    /** Which clusters are simulators, as the application says (a registry bean), found at start. */
+    private volatile io.ontapjobs.outcome.SimulatedClusters simulated = io.ontapjobs.outcome.SimulatedClusters.NONE;
     // concurrent: a cluster asked for by name (byName) is added while routes run
     private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
     /** Clusters defined by endpoint or component options; a name is never in both maps. */
@@ -364,6 +366,10 @@ public class OntapComponent extends DefaultComponent {
         }
         List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
         runner = new OperationRunner(this::cluster, this::policy, clock, new Random(), operationRepository, listeners, metrics);
+        io.ontapjobs.outcome.SimulatedClusters sims = getCamelContext().getRegistry().findSingleByType(io.ontapjobs.outcome.SimulatedClusters.class);
+        if (sims != null) {
+            simulated = sims;
+        }
         // several processes on one repository: the one that grants ownership takes work up, cluster by cluster
         ClusterOwnership ownership = getCamelContext().getRegistry().findSingleByType(ClusterOwnership.class);
         if (ownership != null) {
@@ -400,10 +406,20 @@ public class OntapComponent extends DefaultComponent {
                 m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),
                         () -> runner.count(config.name(), state));
             }
-            return new Cluster(config, client, tracker, calls);
+            return new Cluster(config, client, tracker, calls, isSimulator(config.name()));
         } catch (Exception e) {
             throw new IllegalStateException("cannot open cluster " + config.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the application said the cluster is a simulator ({@link io.ontapjobs.outcome.SimulatedClusters}). */
+    public boolean isSimulator(String cluster) {
+        io.ontapjobs.outcome.SimulatedClusters s = simulated;
+        if (s == io.ontapjobs.outcome.SimulatedClusters.NONE && getCamelContext() != null) {
+            io.ontapjobs.outcome.SimulatedClusters bound = getCamelContext().getRegistry().findSingleByType(io.ontapjobs.outcome.SimulatedClusters.class);
+            s = bound != null ? bound : s;
+        }
+        return s.isSimulator(cluster);
     }
 
     /** The clock the runner and the trackers use (after start). */

@@ -181,7 +181,7 @@ public class OntapConfiguration implements Cloneable {
         try {
             return new ClusterConfig(name, uri, username, password, insecure, truststore == null ? null : Path.of(truststore),
                     truststorePassword, maxConcurrentRequests, Duration.ofMillis(requestTimeout),
-                    AllowList.parse(allow, "option allow"), false, Duration.ofMillis(unreachableAfter));
+                    AllowList.parse(allow, "option allow"), Duration.ofMillis(unreachableAfter));
         } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the option it came from
             throw new IllegalArgumentException("option " + e.option() + ": " + e.problem(), e);
         }

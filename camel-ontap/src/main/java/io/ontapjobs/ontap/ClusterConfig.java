@@ -11,13 +11,12 @@ import java.time.Duration;
  * @param requestTimeout          connect and response timeout of one REST call
  * @param maxConcurrentRequests   REST calls in flight to this cluster at most (ONTAP limits sessions per user)
  * @param allow                   what requests from the API, the inbox and the queue may run here
- * @param simulator               the cluster is the in-process ONTAP simulator (outcomes, the page and health say so)
  * @param unreachableAfter        how long a trigger that cannot be sent at all (unknown host, refused connection) is
  *                                retried before the operation ends {@code lost}: a mistyped URL must not stall a caller
  */
 public record ClusterConfig(String name, URI url, String username, String password, boolean insecure,
                             Path truststore, String truststorePassword, int maxConcurrentRequests,
-                            Duration requestTimeout, AllowList allow, boolean simulator, Duration unreachableAfter) {
+                            Duration requestTimeout, AllowList allow, Duration unreachableAfter) {
 
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 2;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -101,7 +100,7 @@ public record ClusterConfig(String name, URI url, String username, String passwo
     public ClusterConfig(String name, URI url, String username, String password, boolean insecure, Path truststore,
                          String truststorePassword, int maxConcurrentRequests, Duration requestTimeout) {
         this(name, url, username, password, insecure, truststore, truststorePassword, maxConcurrentRequests, requestTimeout,
-                AllowList.NONE, false, DEFAULT_UNREACHABLE_AFTER);
+                AllowList.NONE, DEFAULT_UNREACHABLE_AFTER);
     }
 
     public static ClusterConfig of(String name, String url, String username, String password) {
@@ -111,28 +110,23 @@ public record ClusterConfig(String name, URI url, String username, String passwo
 
     public ClusterConfig withMaxConcurrentRequests(int value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                value, requestTimeout, allow, simulator, unreachableAfter);
+                value, requestTimeout, allow, unreachableAfter);
     }
 
     public ClusterConfig withAllow(AllowList value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                maxConcurrentRequests, requestTimeout, value, simulator, unreachableAfter);
+                maxConcurrentRequests, requestTimeout, value, unreachableAfter);
     }
 
     public ClusterConfig withUnreachableAfter(Duration value) {
         return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                maxConcurrentRequests, requestTimeout, allow, simulator, value);
-    }
-
-    public ClusterConfig asSimulator() {
-        return new ClusterConfig(name, url, username, password, insecure, truststore, truststorePassword,
-                maxConcurrentRequests, requestTimeout, allow, true, unreachableAfter);
+                maxConcurrentRequests, requestTimeout, allow, value);
     }
 
     @Override
     public String toString() {
         return "ClusterConfig[" + name + " " + url + " user=" + username + " password=***"
                 + (insecure ? " insecure" : "") + (truststore != null ? " truststore=" + truststore : "")
-                + (simulator ? " simulator" : "") + "]";
+                + "]";
     }
 }

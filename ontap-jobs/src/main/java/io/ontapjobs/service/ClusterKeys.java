@@ -82,7 +82,7 @@ final class ClusterKeys {
             return new ClusterConfig(name, url, get.apply("username").orElse("admin"), get.apply("password").orElse(null),
                     get.apply("insecure").map(v -> parseBoolean(prefix + "insecure", v)).orElse(false),
                     get.apply("truststore").map(Path::of).orElse(null), get.apply("truststore-password").orElse(null),
-                    max, timeout, allow(name, get), false,
+                    max, timeout, allow(name, get),
                     get.apply("unreachable-after").map(Durations::parse).orElse(ClusterConfig.DEFAULT_UNREACHABLE_AFTER));
         } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the key it came from
             throw new IllegalArgumentException(prefix + e.setting() + ": " + e.problem(), e);

@@ -245,7 +245,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     static void describeClusters(OntapComponent ontap) {
         for (String name : new java.util.TreeSet<>(ontap.clusterNames())) {
             ClusterConfig c = ontap.clusterConfig(name);
-            String where = c.simulator() ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
+            String where = ontap.isSimulator(name) ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
             if (c.allow().isEmpty()) {
                 LOG.warn("Cluster {}: {}; no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
                         + " there (routes still can)", name, where, name);
@@ -344,7 +344,10 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
                 });
         OntapSimulator simulator = builder.build().start();
         AllowList allow = settings.defaultAllow();
-        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD).withAllow(allow).asSimulator());
+        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD).withAllow(allow));
+        // the service knows this cluster is its simulator: outcomes (source ontap-jobs/simulator/default), health and the page say so
+        context.getRegistry().bind("ontapSimulatedClusters", io.ontapjobs.outcome.SimulatedClusters.class,
+                (io.ontapjobs.outcome.SimulatedClusters) "default"::equals);
         try {
             context.addService(new ServiceSupport() {
                 @Override
