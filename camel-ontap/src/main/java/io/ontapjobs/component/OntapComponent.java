@@ -44,8 +44,8 @@ public class OntapComponent extends DefaultComponent {
     @Metadata(label = "advanced", description = "The component's options: those of every endpoint unless the endpoint gives"
             + " its own")
     private OntapConfiguration configuration = new OntapConfiguration();
-    @Metadata(label = "producer", description = "The policies file (YAML). Defaults to the property ontap.policies.file, else"
-            + " config/policies.yaml when it exists, else the built-in default policy.")
+    @Metadata(label = "producer", description = "The policies file (YAML; classpath: for a resource). Unset: the built-in"
+            + " default policy (no file is read that this option does not name)")
     private String policiesFile;
     @Metadata(label = "advanced", description = "The User-Agent header of every call to ONTAP, which the cluster's audit log"
             + " shows. Default: ontap-jobs/ and the version; the ontap-jobs service with several replicas adds the replica's"

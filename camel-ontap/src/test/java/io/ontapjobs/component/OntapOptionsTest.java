@@ -103,9 +103,15 @@ class OntapOptionsTest {
     private static Main main(Map<String, String> properties) {
         Main main = new Main();
         properties.forEach(main::addInitialProperty);
-        // the built-in policy polls from 1 s on: quicker here
-        main.addInitialProperty("ontap.poll.initial", "50ms");
-        main.addInitialProperty("ontap.poll.max", "200ms");
+        // the built-in policy polls from 1 s on: quicker here, with the component's option policiesFile
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("test-policies", ".yaml");
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, POLICIES);
+            main.addInitialProperty("camel.component.ontap.policiesFile", file.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override
             public void configure() {

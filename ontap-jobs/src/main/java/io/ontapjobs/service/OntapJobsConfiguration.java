@@ -197,8 +197,9 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      */
     private static OntapComponent loadConfiguration(CamelContext context, Settings settings) {
         OntapComponent ontap = context.getComponent("ontap", OntapComponent.class);
-        settings.clusters().values().forEach(ontap::addCluster);
         try {
+            settings.clusters().values().forEach(ontap::addCluster);
+            ServicePolicies.apply(context, ontap, settings.policies());
             ontap.loadConfiguration();
         } catch (PolicyException | IllegalArgumentException | java.io.IOException e) {
             throw new ConfigurationError(e.getMessage(), e);

@@ -46,6 +46,11 @@ public final class OutcomeDelivery implements CamelConfiguration {
         Settings settings = Settings.read(context);
         OntapComponent ontap = context.getComponent("ontap", OntapComponent.class);
         settings.clusters().values().forEach(ontap::addCluster); // ontap.clusters.<name>.*: the service's, not the component's
+        try {
+            ServicePolicies.apply(context, ontap, settings.policies());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new OntapJobsConfiguration.ConfigurationError(e.getMessage(), e);
+        }
         install(context, ontap, null, settings);
     }
 

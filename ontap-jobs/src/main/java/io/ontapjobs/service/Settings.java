@@ -72,8 +72,8 @@ public record Settings(Api api, Broker broker, State state, Outcomes outcomes, R
     public record Simulator(boolean enabled, String scenarios) {
     }
 
-    /** {@code ontap.policies.file}. */
-    public record Policies(String file) {
+    /** {@code ontap.policies.file} (null: unset) and {@code ontap.poll.*}, the polling of policies that set none. */
+    public record Policies(String file, io.ontapjobs.policy.PollSettings poll) {
     }
 
     /**
@@ -128,7 +128,7 @@ public record Settings(Api api, Broker broker, State state, Outcomes outcomes, R
                 }
             }).orElse(1000L);
             return new Settings(api, broker, state, outcomes, requests, simulator, ha,
-                    new Policies(nonBlank(raw, "ontap.policies.file")), clusters, defaultAllow,
+                    new Policies(nonBlank(raw, "ontap.policies.file"), poll(raw)), clusters, defaultAllow,
                     raw.apply(io.ontapjobs.files.FileModes.KEY).orElse(io.ontapjobs.files.FileModes.DEFAULT), maxPending);
         } catch (OntapJobsConfiguration.ConfigurationError e) {
             throw e;
@@ -146,6 +146,20 @@ public record Settings(Api api, Broker broker, State state, Outcomes outcomes, R
         var all = new TreeSet<>(keys);
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(ApiTokens.PREFIX)).forEach(all::add);
         return ApiTokens.read(ApiTokens.names(all, System.getenv().keySet()), k -> props.resolveProperty(k).filter(v -> !v.isBlank()));
+    }
+
+    /** {@code ontap.poll.initial|max|multiplier|jitter}. */
+    private static io.ontapjobs.policy.PollSettings poll(Function<String, Optional<String>> raw) {
+        io.ontapjobs.policy.PollSettings d = io.ontapjobs.policy.PollSettings.DEFAULT;
+        try {
+            return new io.ontapjobs.policy.PollSettings(
+                    raw.apply("ontap.poll.initial").map(Durations::parse).orElse(d.initial()),
+                    raw.apply("ontap.poll.max").map(Durations::parse).orElse(d.max()),
+                    raw.apply("ontap.poll.multiplier").map(Double::parseDouble).orElse(d.multiplier()),
+                    raw.apply("ontap.poll.jitter").map(Double::parseDouble).orElse(d.jitter()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ontap.poll.*: " + e.getMessage(), e);
+        }
     }
 
     private static String nonBlank(Function<String, Optional<String>> raw, String key) {

@@ -54,8 +54,8 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String path;
     /**
-     * The policies file (YAML). Defaults to the property ontap.policies.file, else config/policies.yaml when it
-     * exists, else the built-in default policy.
+     * The policies file (YAML; classpath: for a resource). Unset: the built-in default policy (no file is read that
+     * this option does not name)
      */
     private String policiesFile;
     /**
