@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code ontap:} component: trigger an ONTAP operation, await its job(s) without holding a thread, let the
- * policy decide, return the outcome. A cluster is defined by the options of the endpoints naming it ({@code url}
- * and the other connection options, given on the endpoint or the component); else it comes from
- * {@code ontap.clusters.<name>.*} properties or {@link #addCluster}. Policies come from {@code ontap.policies.file}
- * (default {@code config/policies.yaml}).
+ * policy decide, return the outcome. A cluster is defined one way only, by the application: by the options of an
+ * endpoint naming it ({@code url} and the other connection options), by the component's options (cluster
+ * {@code default}), or by a {@link ClusterConfig} (a registry bean, or {@link #addCluster}). The component reads no
+ * environment variable and no system property itself. Policies come from the option {@code policiesFile}.
  */
 @Component("ontap")
 public class OntapComponent extends DefaultComponent {
@@ -44,8 +44,8 @@ public class OntapComponent extends DefaultComponent {
     @Metadata(label = "advanced", description = "The component's options: those of every endpoint unless the endpoint gives"
             + " its own")
     private OntapConfiguration configuration = new OntapConfiguration();
-    @Metadata(label = "producer", description = "The policies file (YAML). Defaults to the property ontap.policies.file, else"
-            + " config/policies.yaml when it exists, else the built-in default policy.")
+    @Metadata(label = "producer", description = "The policies file (YAML; classpath: for a resource). Unset: the built-in"
+            + " default policy (no file is read that this option does not name)")
     private String policiesFile;
     @Metadata(label = "advanced", description = "The User-Agent header of every call to ONTAP, which the cluster's audit log"
             + " shows. Default: ontap-jobs/ and the version; the ontap-jobs service with several replicas adds the replica's"
@@ -54,9 +54,11 @@ public class OntapComponent extends DefaultComponent {
 
     /** Which clusters this process runs (several processes on one repository), found in the registry at start. */
     private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
+    /** Which clusters are simulators, as the application says (a registry bean), found at start. */
+    private volatile io.ontapjobs.outcome.SimulatedClusters simulated = io.ontapjobs.outcome.SimulatedClusters.NONE;
     // concurrent: a cluster asked for by name (byName) is added while routes run
     private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
-    /** Clusters defined by endpoint options: they win over {@link #configured}. */
+    /** Clusters defined by endpoint or component options; a name is never in both maps. */
     private final Map<String, Defined> fromOptions = new ConcurrentHashMap<>();
     private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
     private volatile Policies policies;
@@ -77,9 +79,25 @@ public class OntapComponent extends DefaultComponent {
     private ScheduledExecutorService scheduler;
     private ExecutorService completions;
 
-    /** Adds or replaces a cluster before start (the one-shot command and tests use this). */
-    public void addCluster(ClusterConfig cluster) {
+    /**
+     * Adds or replaces a cluster before start (the service, the one-shot command and tests use this).
+     *
+     * @throws IllegalArgumentException when endpoint or component options define a cluster of that name already
+     */
+    public synchronized void addCluster(ClusterConfig cluster) {
+        Defined defined = fromOptions.get(cluster.name());
+        if (defined != null) {
+            throw twice(defined.config(), cluster);
+        }
         configured.put(cluster.name(), cluster);
+    }
+
+    /** One name, two definitions: the context stops, naming both (a test must not run against the wrong one silently). */
+    private static IllegalArgumentException twice(ClusterConfig byOptions, ClusterConfig byConfig) {
+        return new IllegalArgumentException("cluster '" + byOptions.name() + "' is defined twice: by the option url ("
+                + byOptions.url() + ", an endpoint's or the component's, camel.component.ontap.url) and by a ClusterConfig"
+                + " (addCluster or a registry bean, e.g. the ontap-jobs service's ontap.clusters." + byOptions.name() + ".*: "
+                + byConfig.url() + "); define it one way");
     }
 
     public OntapConfiguration getConfiguration() {
@@ -152,7 +170,7 @@ public class OntapComponent extends DefaultComponent {
         if (config == null) {
             java.util.Set<String> names = new java.util.TreeSet<>(clusterNames());
             throw new InvalidRequestException("cluster", "unknown cluster '" + name + "' (configured: "
-                    + (names.isEmpty() ? "none; set the option url or ontap.clusters." + name + ".url" : String.join(", ", names)) + ")");
+                    + (names.isEmpty() ? "none" : String.join(", ", names)) + "; " + HOW_TO_DEFINE + ")");
         }
         return clusters.computeIfAbsent(name, n -> open(config));
     }
@@ -193,23 +211,39 @@ public class OntapComponent extends DefaultComponent {
         }
     }
 
+    /** How a cluster is defined, for the messages that find none. */
+    static final String HOW_TO_DEFINE = "define it with the option url on the endpoint (or on the component, for cluster"
+            + " default), a ClusterConfig bean in the registry, or OntapComponent.addCluster";
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         OntapConfiguration options = configuration != null ? configuration.copy() : new OntapConfiguration();
         OntapEndpoint endpoint = new OntapEndpoint(uri, this, options);
         endpoint.setCluster(remaining == null || remaining.isBlank() ? "default" : remaining);
+        boolean ownUrl = parameters.containsKey("url");
         setProperties(endpoint, parameters);
         options.check();
+        if (!ownUrl && options.getUrl() != null && !"default".equals(endpoint.getCluster())) {
+            // the component's url is cluster default's: a misspelled name must not become a cluster at the same address
+            options.setUrl(null);
+            List<String> set = options.connectionOptionsSetApartFrom(configuration);
+            if (!set.isEmpty()) {
+                throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
+                        + " define cluster '" + endpoint.getCluster() + "' together with url only (the component's url defines"
+                        + " cluster default only)");
+            }
+            return endpoint;
+        }
         define(endpoint.getCluster(), options);
         return endpoint;
     }
 
     /**
-     * An endpoint whose options (its own or the component's) give {@code url} defines the cluster it names. That
-     * definition wins over {@code ontap.clusters.<name>.*} and {@link #addCluster}, whole (options and properties
-     * are not mixed); every endpoint defining the same name must define it alike.
+     * An endpoint whose options give {@code url} (its own, or the component's for {@code default}) defines the cluster
+     * it names; every endpoint defining the same name must define it alike, and no {@link ClusterConfig} may define it
+     * too.
      *
-     * @throws IllegalArgumentException naming the option at fault
+     * @throws IllegalArgumentException naming the option at fault, or both definitions
      */
     private synchronized void define(String name, OntapConfiguration options) {
         if (options.getUrl() == null) {
@@ -231,13 +265,12 @@ public class OntapComponent extends DefaultComponent {
             return;
         }
         ClusterConfig config = options.clusterConfig(name);
-        ClusterConfig replaced = configured.get(name);
-        if (replaced != null && clusters.containsKey(name)) {
-            throw new IllegalArgumentException("option url: cluster '" + name + "' is in use already, as ontap.clusters." + name
-                    + " or addCluster define it; define it by options before it is used, or use another name");
+        ClusterConfig other = configured.get(name);
+        if (other == null && getCamelContext() != null) {
+            other = fromRegistry(name);
         }
-        if (replaced != null) {
-            warnReplaced(config, replaced);
+        if (other != null) {
+            throw twice(config, other);
         }
         if (config.insecure()) {
             warnInsecure(config);
@@ -246,8 +279,9 @@ public class OntapComponent extends DefaultComponent {
     }
 
     /**
-     * Reads the clusters and the policies from the configuration, once. Start-up calls it before Camel starts, so
-     * that a mistake is reported as one line naming the file and key rather than as a failed context.
+     * Takes the clusters of the registry ({@link ClusterConfig} beans) and the component's own options (cluster
+     * {@code default}), and reads the policies, once. Start-up calls it before Camel starts, so that a mistake is
+     * reported as one line naming the file and key rather than as a failed context.
      *
      * @throws io.ontapjobs.policy.PolicyException or {@link IllegalArgumentException} naming the mistake
      */
@@ -255,12 +289,15 @@ public class OntapComponent extends DefaultComponent {
         if (configurationLoaded) {
             return;
         }
-        for (var e : ClusterSettings.read(getCamelContext().getPropertiesComponent()).entrySet()) {
-            configured.putIfAbsent(e.getKey(), e.getValue());
-            Defined defined = fromOptions.get(e.getKey());
+        for (ClusterConfig bean : getCamelContext().getRegistry().findByType(ClusterConfig.class)) {
+            Defined defined = fromOptions.get(bean.name());
             if (defined != null) {
-                warnReplaced(defined.config(), e.getValue());
+                throw twice(defined.config(), bean);
             }
+            configured.putIfAbsent(bean.name(), bean);
+        }
+        if (componentUrl() && configured.containsKey("default") && !fromOptions.containsKey("default")) {
+            throw twice(configuration.clusterConfig("default"), configured.get("default"));
         }
         if (policies == null) {
             policies = PolicyFiles.load(getCamelContext(), policiesFile);
@@ -277,50 +314,54 @@ public class OntapComponent extends DefaultComponent {
         return config;
     }
 
-    private ClusterConfig configOrNull(String name) {
+    ClusterConfig configOrNull(String name) {
         Defined defined = fromOptions.get(name);
         if (defined != null) {
             return defined.config();
         }
+        if ("default".equals(name) && componentUrl() && !configured.containsKey(name)) {
+            define(name, configuration.copy()); // the component's options, before (or without) an endpoint naming default
+            return fromOptions.get(name).config();
+        }
         ClusterConfig config = configured.get(name);
         if (config == null && getCamelContext() != null) {
-            config = byName(name);
+            config = fromRegistry(name);
         }
         return config;
     }
 
-    /**
-     * {@code ontap.clusters.<name>.url} asked for by name: property sources that cannot list their keys (Spring Boot's
-     * Environment, seen through Camel's properties) still define the clusters a route names.
-     */
-    private ClusterConfig byName(String name) {
-        if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
-            return null; // never a property key made of anything else
+    /** A {@link ClusterConfig} bean of that name, bound after {@link #loadConfiguration()} ran. */
+    private ClusterConfig fromRegistry(String name) {
+        for (ClusterConfig bean : getCamelContext().getRegistry().findByType(ClusterConfig.class)) {
+            if (bean.name().equals(name)) {
+                ClusterConfig first = configured.putIfAbsent(name, bean);
+                return first != null ? first : bean;
+            }
         }
-        var props = getCamelContext().getPropertiesComponent();
-        java.util.function.Function<String, java.util.Optional<String>> get =
-                k -> props.resolveProperty(ClusterSettings.PREFIX + name + "." + k).filter(v -> !v.isBlank());
-        if (get.apply("url").isEmpty()) {
-            return null;
-        }
-        ClusterConfig config = ClusterSettings.build(name, get);
-        ClusterConfig first = configured.putIfAbsent(name, config);
-        return first != null ? first : config;
+        return null;
     }
 
     private record Defined(OntapConfiguration options, ClusterConfig config) {
+    }
+
+    /** Whether the component's own options give a url: they define cluster {@code default}. */
+    private boolean componentUrl() {
+        return configuration != null && configuration.getUrl() != null;
     }
 
     /** The configured cluster names. */
     public java.util.Set<String> clusterNames() {
         java.util.Set<String> names = new java.util.HashSet<>(configured.keySet());
         names.addAll(fromOptions.keySet());
+        if (componentUrl()) {
+            names.add("default");
+        }
         return java.util.Set.copyOf(names);
     }
 
-    /** Whether any cluster is configured (by endpoint options, properties or {@link #addCluster}). */
+    /** Whether any cluster is configured (by endpoint or component options, beans or {@link #addCluster}). */
     public boolean hasClusters() {
-        return !configured.isEmpty() || !fromOptions.isEmpty();
+        return !configured.isEmpty() || !fromOptions.isEmpty() || componentUrl();
     }
 
     @Override
@@ -345,6 +386,10 @@ public class OntapComponent extends DefaultComponent {
         }
         List<OutcomeListener> listeners = List.copyOf(getCamelContext().getRegistry().findByType(OutcomeListener.class));
         runner = new OperationRunner(this::cluster, this::policy, clock, new Random(), operationRepository, listeners, metrics);
+        io.ontapjobs.outcome.SimulatedClusters sims = getCamelContext().getRegistry().findSingleByType(io.ontapjobs.outcome.SimulatedClusters.class);
+        if (sims != null) {
+            simulated = sims;
+        }
         // several processes on one repository: the one that grants ownership takes work up, cluster by cluster
         ClusterOwnership ownership = getCamelContext().getRegistry().findSingleByType(ClusterOwnership.class);
         if (ownership != null) {
@@ -360,11 +405,6 @@ public class OntapComponent extends DefaultComponent {
         if (resumed > 0) {
             LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
         }
-    }
-
-    private static void warnReplaced(ClusterConfig byOptions, ClusterConfig replaced) {
-        LOG.warn("Cluster {}: defined by endpoint options (url {}), which replace ontap.clusters.{} or addCluster (url {})",
-                byOptions.name(), byOptions.url(), byOptions.name(), replaced.url());
     }
 
     private static void warnInsecure(ClusterConfig c) {
@@ -387,10 +427,20 @@ public class OntapComponent extends DefaultComponent {
                 m.gauge("ontap.operations.in.flight", "Operations not yet ended", "cluster", config.name(), "status", state.word(),
                         () -> runner.count(config.name(), state));
             }
-            return new Cluster(config, client, tracker, calls);
+            return new Cluster(config, client, tracker, calls, isSimulator(config.name()));
         } catch (Exception e) {
             throw new IllegalStateException("cannot open cluster " + config.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the application said the cluster is a simulator ({@link io.ontapjobs.outcome.SimulatedClusters}). */
+    public boolean isSimulator(String cluster) {
+        io.ontapjobs.outcome.SimulatedClusters s = simulated;
+        if (s == io.ontapjobs.outcome.SimulatedClusters.NONE && getCamelContext() != null) {
+            io.ontapjobs.outcome.SimulatedClusters bound = getCamelContext().getRegistry().findSingleByType(io.ontapjobs.outcome.SimulatedClusters.class);
+            s = bound != null ? bound : s;
+        }
+        return s.isSimulator(cluster);
     }
 
     /** The clock the runner and the trackers use (after start). */

@@ -86,9 +86,10 @@ public class OntapConfiguration implements Cloneable {
 
     // the cluster: with url, the endpoint defines the cluster it names
 
-    @UriParam(label = "common", description = "The cluster's address, e.g. https://cluster1.example.com. When set, the endpoint"
-            + " defines the cluster its path names with these connection options, in place of ontap.clusters.NAME"
-            + " properties; unset, the cluster comes from those properties or from the component's addCluster.")
+    @UriParam(label = "common", description = "The cluster's address (scheme, host and port only), e.g."
+            + " https://cluster1.example.com. Set on an endpoint, the endpoint defines the cluster its path names with these"
+            + " connection options; set on the component, it defines the cluster named default. Unset, the cluster is one"
+            + " the application defined as a ClusterConfig bean or with the component's addCluster.")
     private String url;
     @UriParam(label = "security", defaultValue = "admin", secret = true, description = "The user name for the cluster (basic"
             + " authentication)")
@@ -184,6 +185,18 @@ public class OntapConfiguration implements Cloneable {
         return set;
     }
 
+    /** The connection options set to something else than {@code base}'s (the component's, which this copies). */
+    List<String> connectionOptionsSetApartFrom(OntapConfiguration base) {
+        Map<String, Object> theirs = (base == null ? new OntapConfiguration() : base).connectionOptions();
+        List<String> set = new ArrayList<>();
+        connectionOptions().forEach((name, value) -> {
+            if (!name.equals("url") && !Objects.equals(value, theirs.get(name))) {
+                set.add(name);
+            }
+        });
+        return set;
+    }
+
     /** The first connection option on which {@code other} differs, or {@code null}. */
     String firstDifference(OntapConfiguration other) {
         Map<String, Object> theirs = other.connectionOptions();
@@ -202,18 +215,13 @@ public class OntapConfiguration implements Cloneable {
      */
     ClusterConfig clusterConfig(String name) {
         URI uri = io.ontapjobs.ontap.Urls.parse(url, "option url");
-        if (maxConcurrentRequests < 1) {
-            throw new IllegalArgumentException("option maxConcurrentRequests: must be at least 1");
+        try {
+            return new ClusterConfig(name, uri, username, password, insecure, truststore == null ? null : Path.of(truststore),
+                    truststorePassword, maxConcurrentRequests, Duration.ofMillis(requestTimeout),
+                    AllowList.parse(allow, "option allow"), Duration.ofMillis(unreachableAfter));
+        } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the option it came from
+            throw new IllegalArgumentException("option " + e.option() + ": " + e.problem(), e);
         }
-        if (requestTimeout <= 0) {
-            throw new IllegalArgumentException("option requestTimeout: must be more than 0");
-        }
-        if (unreachableAfter <= 0) {
-            throw new IllegalArgumentException("option unreachableAfter: must be more than 0");
-        }
-        return new ClusterConfig(name, uri, username, password, insecure, truststore == null ? null : Path.of(truststore),
-                truststorePassword, maxConcurrentRequests, Duration.ofMillis(requestTimeout),
-                AllowList.parse(allow, "option allow"), false, Duration.ofMillis(unreachableAfter));
     }
 
     public OntapOperation getOperation() {

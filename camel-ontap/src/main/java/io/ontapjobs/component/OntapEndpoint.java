@@ -23,7 +23,8 @@ public class OntapEndpoint extends ScheduledPollEndpoint implements AsyncEndpoin
 
 
     @UriPath(label = "common", description = "The cluster's name: defined by the option url (with the other connection options) of this"
-            + " endpoint or the component, or else configured as ontap.clusters.NAME.url", defaultValue = "default")
+            + " endpoint (or of the component, for default), or by a ClusterConfig bean or the component's addCluster; an"
+            + " endpoint with a path, or reading, refuses to start when its cluster is not defined", defaultValue = "default")
     @Metadata(required = true)
     private String cluster;
     @UriParam
@@ -58,6 +59,25 @@ public class OntapEndpoint extends ScheduledPollEndpoint implements AsyncEndpoin
     @Override
     public long getDefaultDelay() {
         return DEFAULT_EVENTS_DELAY;
+    }
+
+    /**
+     * An endpoint that runs on its own named cluster (it names a {@code path}, or reads) finds that cluster when its
+     * route starts, not at the first message: a misspelled name stops the route naming the cluster and how to define
+     * it. {@code default} is the name routes use when the application may define it later (the ontap-jobs service's
+     * in-process simulator) or not at all (its shipped routes, with clusters of other names): it is checked per
+     * message, as are the clusters of request documents and job controls.
+     */
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        boolean ownCluster = !"default".equals(cluster)
+                && (configuration.getPath() != null || configuration.getOperation() == OntapOperation.read);
+        if (ownCluster && getComponent().configOrNull(cluster) == null) {
+            java.util.Set<String> names = new java.util.TreeSet<>(getComponent().clusterNames());
+            throw new IllegalArgumentException("ontap:" + cluster + ": unknown cluster '" + cluster + "' (configured: "
+                    + (names.isEmpty() ? "none" : String.join(", ", names)) + "; " + OntapComponent.HOW_TO_DEFINE + ")");
+        }
     }
 
     public String getCluster() {

@@ -1,51 +1,42 @@
 package io.ontapjobs.component;
 
-import io.ontapjobs.policy.Durations;
 import io.ontapjobs.policy.Policies;
-import io.ontapjobs.policy.PollSettings;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.camel.CamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Where the component's policies come from, and the polling of those that set none ({@code ontap.poll.*}). */
+/**
+ * Where the component's policies come from: the file its option {@code policiesFile} names, and no other. A library
+ * reads no file its application did not name (no {@code config/policies.yaml} from the working directory).
+ */
 final class PolicyFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyFiles.class);
+
     private PolicyFiles() {
     }
 
-    /** {@code ontap.poll.initial|max|multiplier|jitter}: the polling of policies that set no {@code poll}. */
-    private static PollSettings defaultPoll(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        PollSettings d = PollSettings.DEFAULT;
-        try {
-            return new PollSettings(
-                    props.resolveProperty("ontap.poll.initial").map(Durations::parse).orElse(d.initial()),
-                    props.resolveProperty("ontap.poll.max").map(Durations::parse).orElse(d.max()),
-                    props.resolveProperty("ontap.poll.multiplier").map(Double::parseDouble).orElse(d.multiplier()),
-                    props.resolveProperty("ontap.poll.jitter").map(Double::parseDouble).orElse(d.jitter()));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("ontap.poll.*: " + e.getMessage(), e);
-        }
-    }
-
-    /** The policies of {@code policiesFile}, else of {@code ontap.policies.file}, else of config/policies.yaml, else the built-in ones. */
+    /** The policies of {@code policiesFile} ({@code classpath:} for a resource), else the built-in default policy. */
     static Policies load(CamelContext context, String policiesFile) throws IOException {
-        PollSettings poll = defaultPoll(context);
-        String file = policiesFile != null ? policiesFile
-                : context.getPropertiesComponent().resolveProperty("ontap.policies.file").orElse(null);
-        if (file != null && file.startsWith("classpath:")) { // the copy inside the jar
+        if (policiesFile == null || policiesFile.isBlank()) {
+            LOG.info("Policies: the built-in default policy (no option policiesFile)");
+            return Policies.builtIn();
+        }
+        String file = policiesFile.strip();
+        Policies policies;
+        if (file.startsWith("classpath:")) {
             String resource = file.substring("classpath:".length());
             try (var in = context.getClassResolver().loadResourceAsStream(resource)) {
                 if (in == null) {
-                    throw new IllegalArgumentException("ontap.policies.file: " + file + " not found");
+                    throw new IllegalArgumentException("option policiesFile: " + file + " not found");
                 }
-                return Policies.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file, poll);
+                policies = Policies.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), file);
             }
+        } else {
+            policies = Policies.load(Path.of(file)); // a named file must exist: its absence is a mistake worth stopping for
         }
-        if (file != null) {
-            return Policies.load(Path.of(file), poll); // a named file must exist: its absence is a mistake worth stopping for
-        }
-        Path standard = Path.of("config/policies.yaml");
-        return Files.isRegularFile(standard) ? Policies.load(standard, poll) : Policies.builtIn(poll);
+        LOG.info("Policies: {} (option policiesFile): {}", file, new java.util.TreeSet<>(policies.names()));
+        return policies;
     }
 }

@@ -350,7 +350,7 @@ final class OperationRun {
         RunState s = state;
         Outcome outcome = new Outcome(request.id(), cluster.name(), request.method(), request.path(), status, s.decidingJob(),
                 s.jobs(), s.attempts(), s.polls(), s.httpStatus(), reason, s.cancel(), context.clock().now(),
-                request.requestedBy(), cluster.config().simulator(), request.query());
+                request.requestedBy(), cluster.simulator(), request.query());
         try {
             context.repository().end(request.id(), status.word(), outcome.toJson());
         } catch (OwnershipLostException e) { // ended elsewhere, or by a newer owner: its outcome stands, not this one

@@ -103,9 +103,15 @@ class OntapOptionsTest {
     private static Main main(Map<String, String> properties) {
         Main main = new Main();
         properties.forEach(main::addInitialProperty);
-        // the built-in policy polls from 1 s on: quicker here
-        main.addInitialProperty("ontap.poll.initial", "50ms");
-        main.addInitialProperty("ontap.poll.max", "200ms");
+        // the built-in policy polls from 1 s on: quicker here, with the component's option policiesFile
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("test-policies", ".yaml");
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, POLICIES);
+            main.addInitialProperty("camel.component.ontap.policiesFile", file.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override
             public void configure() {
@@ -175,29 +181,83 @@ class OntapOptionsTest {
     }
 
     @Test
-    void optionsWinOverOntapClustersProperties() throws Exception {
-        // the properties name a port nothing listens on: the operation succeeds only if the options win
+    void theComponentReadsNoOntapClustersPropertiesAndADoubleDefinitionStopsTheContext() throws Exception {
+        // ontap.clusters.* is the ontap-jobs service's configuration, not the component's: nothing here reads it
         Main main = main(Map.of(
                 "ontap.clusters.default.url", "http://127.0.0.1:9",
                 "ontap.clusters.default.password", "not-this-one",
                 "camel.component.ontap.url", sim.baseUrl(),
                 "camel.component.ontap.password", "netapp1!"));
-        ListAppender<ILoggingEvent> logs = capture(OntapComponent.class.getName());
         main.start();
         try {
             CamelContext context = main.getCamelContext();
-
             Exchange e = context.createProducerTemplate().send("direct:create", x -> x.getIn().setBody("{\"name\":\"vol1\"}"));
-
             assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
             assertThat(context.getComponent("ontap", OntapComponent.class).clusterConfig("default").url().toString())
                     .isEqualTo(sim.baseUrl());
-            assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).contains("Cluster default: defined by endpoint"
-                    + " options (url " + sim.baseUrl() + "), which replace ontap.clusters.default or addCluster (url http://127.0.0.1:9)");
         } finally {
             main.stop();
-            release(OntapComponent.class.getName(), logs);
         }
+
+        // the component's options and a ClusterConfig for the same name: never one silently over the other
+        OntapComponent ontap = onTheSimulator();
+        ontap.addCluster(io.ontapjobs.ontap.ClusterConfig.of("default", "http://127.0.0.1:9", "admin", "x"));
+        CamelContext context = new DefaultCamelContext();
+        context.addComponent("ontap", ontap);
+        contexts.add(context);
+        assertThatThrownBy(context::start).hasStackTraceContaining("cluster 'default' is defined twice: by the option url ("
+                + sim.baseUrl()).hasStackTraceContaining("and by a ClusterConfig (addCluster or a registry bean");
+    }
+
+    @Test
+    void aClusterConfigBeanDefinesAClusterAndRoutesNamingAnUnknownOneDoNotStart() throws Exception {
+        CamelContext context = new DefaultCamelContext();
+        context.getRegistry().bind("lab", io.ontapjobs.ontap.ClusterConfig.of("lab", sim.baseUrl(), "admin", "netapp1!"));
+        OntapComponent ontap = new OntapComponent();
+        ontap.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
+        context.addComponent("ontap", ontap);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:lab").to("ontap:lab?method=POST&path=/api/storage/volumes");
+            }
+        });
+        context.start();
+        contexts.add(context);
+        Exchange e = context.createProducerTemplate().send("direct:lab", x -> x.getIn().setBody("{}"));
+        assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
+
+        assertThatThrownBy(() -> context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:typo").to("ontap:labb?method=POST&path=/api/storage/volumes");
+            }
+        })).hasStackTraceContaining("ontap:labb: unknown cluster 'labb' (configured: lab; define it with the option url");
+
+        // the component's url is cluster default's only: another name at that address is a mistake, found at start
+        OntapComponent single = onTheSimulator();
+        single.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
+        CamelContext other = new DefaultCamelContext();
+        other.addComponent("ontap", single);
+        other.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:typo").to("ontap:defualt?method=POST&path=/api/storage/volumes");
+            }
+        });
+        contexts.add(other);
+        assertThatThrownBy(other::start).hasStackTraceContaining("unknown cluster 'defualt' (configured: default;");
+    }
+
+    @Test
+    void aUrlWithAPathIsRefusedNamingTheOption() throws Exception {
+        OntapComponent ontap = new OntapComponent();
+        CamelContext context = camel(ontap);
+        assertThatThrownBy(() -> context.getEndpoint("ontap:lab?url=" + sim.baseUrl() + "/api&password=x"))
+                .hasMessageContaining("option url: holds more than the cluster's address (the path /api)");
+        assertThatThrownBy(() -> io.ontapjobs.ontap.ClusterConfig.of("lab", "http://127.0.0.1:9/api", "admin", "x"))
+                .isInstanceOf(io.ontapjobs.ontap.ClusterConfig.InvalidSetting.class)
+                .hasMessageStartingWith("cluster 'lab': url holds more than the cluster's address");
     }
 
     @Test
@@ -207,9 +267,9 @@ class OntapOptionsTest {
         ontap.getConfiguration().setOperation(OntapOperation.trigger);
         ProducerTemplate template = camel(ontap).createProducerTemplate();
 
-        Exchange componentsOptions = template.send("ontap:lab?method=POST&path=/api/storage/volumes", x -> x.getIn().setBody("{}"));
-        Exchange endpointsOptions = template.send("ontap:lab2?password=netapp1!&operation=run&method=POST&path=/api/storage/volumes"
-                + "&query.return_records=false", x -> x.getIn().setBody("{}"));
+        Exchange componentsOptions = template.send("ontap:default?method=POST&path=/api/storage/volumes", x -> x.getIn().setBody("{}"));
+        Exchange endpointsOptions = template.send("ontap:lab2?url=" + sim.baseUrl() + "&password=netapp1!&operation=run"
+                + "&method=POST&path=/api/storage/volumes&query.return_records=false", x -> x.getIn().setBody("{}"));
 
         // the component's: trigger only, with its wrong password
         assertThat(componentsOptions.getMessage().getHeader(OntapConstants.HTTP_STATUS)).isEqualTo(401);
@@ -241,10 +301,9 @@ class OntapOptionsTest {
                 .hasMessageContaining("option maxConcurrentRequests");
         assertThatThrownBy(() -> context.getEndpoint("ontap:prod?returnTimeout=121")).hasMessageContaining("option returnTimeout");
         assertThatThrownBy(() -> context.getEndpoint("ontap:prod?timeout=31d")).hasMessageContaining("option timeout");
-        // a cluster in use keeps its definition
-        context.createProducerTemplate().send("ontap:busy?method=POST&path=/api/storage/volumes", x -> x.getIn().setBody("{}"));
+        // a cluster added as a ClusterConfig keeps its one definition
         assertThatThrownBy(() -> context.getEndpoint("ontap:busy?url=http://127.0.0.1:9"))
-                .hasMessageContaining("option url: cluster 'busy' is in use already");
+                .hasMessageContaining("cluster 'busy' is defined twice");
         assertThat(ontap.clusterNames()).containsExactlyInAnyOrder("prod", "busy");
     }
 
@@ -372,39 +431,6 @@ class OntapOptionsTest {
                 "{\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").getException())
                 .hasMessageStartingWith("CamelOntapQuery.name: only for an endpoint with the option path");
         assertThat(sim.stats().total()).isZero();
-    }
-
-    /** Spring Boot's Environment, as Camel sees it: a value for a key asked for, no list of keys. */
-    @Test
-    void aClusterWhosePropertiesCannotBeListedIsFoundByItsName() throws Exception {
-        CamelContext context = new DefaultCamelContext();
-        Map<String, String> values = Map.of("ontap.clusters.lab.url", sim.baseUrl(), "ontap.clusters.lab.password", "netapp1!");
-        context.getPropertiesComponent().addPropertiesSource(new org.apache.camel.spi.PropertiesSource() {
-            @Override
-            public String getName() {
-                return "lookup-only";
-            }
-
-            @Override
-            public String getProperty(String name) {
-                return values.get(name);
-            }
-        });
-        OntapComponent ontap = new OntapComponent();
-        ontap.setPolicies(Policies.parse(POLICIES, "test-policies.yaml"));
-        context.addComponent("ontap", ontap);
-        context.start();
-        contexts.add(context);
-
-        Exchange e = send(context.createProducerTemplate(), "ontap:lab?method=POST&path=/api/storage/volumes", Map.of(), "{}");
-
-        assertThat(e.getException()).isNull();
-        assertThat(e.getMessage().getHeader(OntapConstants.STATUS)).isEqualTo("succeeded");
-        assertThat(ontap.clusterNames()).contains("lab");
-        // a name that is no plain word is never made into a property key
-        assertThat(send(context.createProducerTemplate(), "ontap:default", Map.of(),
-                "{\"cluster\":\"lab}}{{x\",\"method\":\"POST\",\"path\":\"/api/storage/volumes\"}").getException())
-                .isInstanceOf(InvalidRequestException.class);
     }
 
     @Test

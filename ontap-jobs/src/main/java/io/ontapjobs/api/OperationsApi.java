@@ -81,7 +81,7 @@ public class OperationsApi extends RouteBuilder {
             answer.set("records", list);
             // the page says so: outcomes of a simulator are no real work
             ArrayNode simulated = answer.putArray("simulated_clusters");
-            ontap().clusterNames().stream().sorted().filter(c -> ontap().clusterConfig(c).simulator()).forEach(simulated::add);
+            ontap().clusterNames().stream().sorted().filter(c -> ontap().isSimulator(c)).forEach(simulated::add);
             json(e.getMessage(), 200, answer);
         });
 

@@ -103,8 +103,11 @@ public class RunCommand implements Callable<Integer> {
                 ontap.setOperationRepository(store.repository(java.util.List.of()));
             }
             ontap.addCluster(cluster);
-            if (policiesFile != null) {
-                ontap.setPolicies(Policies.load(policiesFile));
+            // --policies, else config/policies.yaml if present (the component reads no file it is not given)
+            Path policies = policiesFile != null ? policiesFile
+                    : java.nio.file.Files.isRegularFile(Path.of("config/policies.yaml")) ? Path.of("config/policies.yaml") : null;
+            if (policies != null) {
+                ontap.setPolicies(Policies.load(policies));
             }
             context.addComponent("ontap", ontap);
             context.start();

@@ -161,7 +161,7 @@ public final class Health {
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             builder.detail("cluster", cluster);
-            if (ontap.clusterConfig(cluster).simulator()) {
+            if (ontap.isSimulator(cluster)) {
                 builder.detail("simulator", "the in-process ONTAP simulator, not a real cluster");
             }
             super.doCall(builder, options);

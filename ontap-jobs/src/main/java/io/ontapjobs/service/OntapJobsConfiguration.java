@@ -4,7 +4,6 @@ import io.ontapjobs.api.OperationsApi;
 import io.ontapjobs.api.UiRoutes;
 import io.ontapjobs.broker.BrokerCredentials;
 import io.ontapjobs.broker.EmbeddedBroker;
-import io.ontapjobs.component.ClusterSettings;
 import io.ontapjobs.component.OntapComponent;
 import io.ontapjobs.api.ApiGate;
 import io.ontapjobs.ontap.AllowList;
@@ -59,20 +58,21 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) {
-        installGate(context);
-        OntapComponent ontap = loadConfiguration(context);
-        HaSettings ha = highAvailability(context); // before anything of one process's own starts (simulator, broker)
+        Settings settings = Settings.read(context); // every ontap.* key, once
+        installGate(context, settings);
+        OntapComponent ontap = loadConfiguration(context, settings);
+        HaSettings ha = highAvailability(settings); // before anything of one process's own starts (simulator, broker)
         if (ha != null && ontap.getUserAgent() == null) {
             // each replica names itself to ONTAP (its audit log; the simulator's poll log): ontap-jobs/<version> (<replica>)
             ontap.setUserAgent(io.ontapjobs.ontap.Version.userAgent() + " (" + ha.replica() + ")");
         }
-        guardHttp(context);
-        startSimulatorIfEnabled(context, ontap);
+        guardHttp(context, settings);
+        startSimulatorIfEnabled(context, ontap, settings);
         describeClusters(ontap);
-        connectBroker(context);
-        OutcomeDelivery.install(context, ontap, ha);
+        connectBroker(context, settings);
+        OutcomeDelivery.install(context, ontap, ha, settings);
         if (demo) {
-            dropExamples(context); // the inbox route takes them once it starts
+            dropExamples(context, settings); // the inbox route takes them once it starts
         }
     }
 
@@ -109,21 +109,14 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      * Logins for the HTTP port: the {@link TokenGate} built from {@code ontap.api.tokens.*}, bound where the HTTP
      * server asks it. Without a token the API serves loopback only: asked to listen elsewhere, start-up stops here.
      */
-    static void installGate(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        ApiTokens tokens = apiLogins(context);
-        String host = props.resolveProperty("ontap.api.host").map(String::strip).orElse("127.0.0.1");
-        java.util.Set<String> hosts = new java.util.TreeSet<>();
-        for (String h : props.resolveProperty("ontap.api.allowed-hosts").orElse("").split(",")) {
-            if (!h.isBlank()) {
-                hosts.add(h.strip().toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        TokenGate gate = new TokenGate(tokens, hosts).holdUntilReady();
+    static void installGate(CamelContext context, Settings settings) {
+        ApiTokens tokens = apiLogins(settings);
+        String host = settings.api().host();
+        TokenGate gate = new TokenGate(tokens, settings.api().allowedHosts()).holdUntilReady();
         context.getRegistry().bind(ApiGate.REGISTRY_NAME, ApiGate.class, gate);
         String login = tokens.isEmpty() ? "no login (no ontap.api.tokens.*): loopback only" : "login by bearer token for " + tokens.clientNames();
-        boolean tls = props.resolveProperty("ontap.api.tls.keystore").filter(v -> !v.isBlank()).isPresent();
-        String port = props.resolveProperty("ontap.api.port").orElse("8080");
+        boolean tls = settings.api().tls();
+        String port = settings.api().port();
         requireFreePort(host, port);
         try {
             // the HTTP server listens before Camel starts the routes: until then 503 + Retry-After, not 404
@@ -149,18 +142,9 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      * {@code ontap.api.tokens.*} (properties, system properties and the environment, {@code ONTAP_API_TOKENS_<CLIENT>_SHA256})
      * and {@code ontap.api.host}: without a token the API may listen on loopback only.
      */
-    static ApiTokens apiLogins(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        ApiTokens tokens;
-        try {
-            var keys = props.loadProperties(k -> k.startsWith(ApiTokens.PREFIX)).stringPropertyNames();
-            var all = new java.util.TreeSet<>(keys);
-            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(ApiTokens.PREFIX)).forEach(all::add);
-            tokens = ApiTokens.read(ApiTokens.names(all, System.getenv().keySet()), k -> props.resolveProperty(k).filter(v -> !v.isBlank()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(e.getMessage(), e);
-        }
-        String host = props.resolveProperty("ontap.api.host").map(String::strip).orElse("127.0.0.1");
+    static ApiTokens apiLogins(Settings settings) {
+        ApiTokens tokens = settings.api().tokens();
+        String host = settings.api().host();
         if (tokens.isEmpty() && !loopback(host)) {
             throw new ConfigurationError("ontap.api.host: '" + host + "' is not a loopback address, and no API token is configured:"
                     + " set ontap.api.tokens.<client>.sha256 and ontap.api.tokens.<client>.roles (java -jar ontap-jobs.jar token"
@@ -208,10 +192,15 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         }
     }
 
-    /** Reads clusters and policies before Camel starts, so that a mistake is one line, not a failed context. */
-    private static OntapComponent loadConfiguration(CamelContext context) {
+    /**
+     * Hands the component the service's clusters ({@code ontap.clusters.<name>.*}) and reads its policies before Camel
+     * starts, so that a mistake is one line, not a failed context.
+     */
+    private static OntapComponent loadConfiguration(CamelContext context, Settings settings) {
         OntapComponent ontap = context.getComponent("ontap", OntapComponent.class);
         try {
+            settings.clusters().values().forEach(ontap::addCluster);
+            ServicePolicies.apply(context, ontap, settings.policies());
             ontap.loadConfiguration();
         } catch (PolicyException | IllegalArgumentException | java.io.IOException e) {
             throw new ConfigurationError(e.getMessage(), e);
@@ -223,28 +212,22 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      * {@code ontap.ha.*}: null for a single instance. Several replicas share their state: PostgreSQL and an external
      * broker; what is one process's own (H2, the embedded broker, the in-process simulator) is refused, naming the key.
      */
-    static HaSettings highAvailability(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        HaSettings ha;
-        try {
-            ha = HaSettings.read(props::resolveProperty).orElse(null);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(e.getMessage(), e);
-        }
+    static HaSettings highAvailability(Settings settings) {
+        HaSettings ha = settings.ha();
         if (ha == null) {
             return null;
         }
-        String jdbc = props.resolveProperty("ontap.state.jdbc-url").map(String::strip).orElse("");
+        String jdbc = settings.state().jdbcUrl().strip();
         if (!jdbc.startsWith("jdbc:postgresql:")) {
             throw new ConfigurationError(HaSettings.KEY + ": several replicas need one PostgreSQL database: set"
                     + " ontap.state.jdbc-url = jdbc:postgresql://… (" + (jdbc.isEmpty() ? "the embedded H2 database is one process's"
                     : "ontap.state.jdbc-url is not PostgreSQL") + ")", null);
         }
-        if (props.resolveProperty("ontap.broker.url").map(String::strip).orElse("").isEmpty()) {
+        if (settings.broker().embedded()) {
             throw new ConfigurationError(HaSettings.KEY + ": several replicas need one broker: set ontap.broker.url (the"
                     + " embedded broker is one process's)", null);
         }
-        if (props.resolveProperty(SIMULATOR_ENABLED).map(String::strip).orElse("false").equalsIgnoreCase("true")) {
+        if (settings.simulator().enabled()) {
             throw new ConfigurationError(HaSettings.KEY + ": the in-process simulator (" + SIMULATOR_ENABLED + ") would be each"
                     + " replica's own cluster; run it apart (java -jar ontap-jobs.jar simulator) and set ontap.clusters.<name>.url", null);
         }
@@ -252,7 +235,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     }
 
     /** The HTTP port's server is the guarded one (HttpGuard.bindTo, from configure(Main)): else start-up stops here. */
-    private static void guardHttp(CamelContext context) {
+    private static void guardHttp(CamelContext context, Settings settings) {
         boolean enabled = context.getPropertiesComponent().resolveProperty("camel.server.enabled")
                 .map(v -> Boolean.parseBoolean(v.strip())).orElse(false);
         if (enabled) {
@@ -264,7 +247,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     static void describeClusters(OntapComponent ontap) {
         for (String name : new java.util.TreeSet<>(ontap.clusterNames())) {
             ClusterConfig c = ontap.clusterConfig(name);
-            String where = c.simulator() ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
+            String where = ontap.isSimulator(name) ? c.url() + " (the in-process ONTAP simulator: no real cluster is touched)" : c.url().toString();
             if (c.allow().isEmpty()) {
                 LOG.warn("Cluster {}: {}; no ontap.clusters.{}.allow, so no request from the API, the inbox or the queue will run"
                         + " there (routes still can)", name, where, name);
@@ -309,9 +292,10 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport support) {
-                loadConfiguration(support.getCamelContext());
-                apiLogins(support.getCamelContext()); // what serve refuses before it listens, but not the port: nothing listens
-                highAvailability(support.getCamelContext());
+                Settings settings = Settings.read(support.getCamelContext());
+                loadConfiguration(support.getCamelContext(), settings);
+                apiLogins(settings); // what serve refuses before it listens, but not the port: nothing listens
+                highAvailability(settings);
                 // jms: endpoints are built, never connected (routes do not start): a factory that is never used
                 support.getCamelContext().getComponent("jms", JmsComponent.class)
                         .setConnectionFactory(new ActiveMQConnectionFactory("vm://0"));
@@ -329,13 +313,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      *
      * @throws ConfigurationError when no cluster is configured and the simulator is not asked for, or both are
      */
-    static void startSimulatorIfEnabled(CamelContext context, OntapComponent ontap) {
-        var props = context.getPropertiesComponent();
-        String enabled = props.resolveProperty(SIMULATOR_ENABLED).map(String::strip).orElse("false");
-        if (!enabled.equalsIgnoreCase("true") && !enabled.equalsIgnoreCase("false")) {
-            throw new ConfigurationError(SIMULATOR_ENABLED + ": '" + enabled + "' is not true or false", null);
-        }
-        if (!Boolean.parseBoolean(enabled.toLowerCase(java.util.Locale.ROOT))) {
+    static void startSimulatorIfEnabled(CamelContext context, OntapComponent ontap, Settings settings) {
+        if (!settings.simulator().enabled()) {
             if (!ontap.hasClusters()) {
                 throw new ConfigurationError("no cluster configured: set ontap.clusters.<name>.url (with .password and .allow),"
                         + " or use the in-process ONTAP simulator with serve --demo or " + SIMULATOR_ENABLED + "=true", null);
@@ -347,8 +326,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
                     + " is set too; unset one of them", null);
         }
         var builder = OntapSimulator.builder().port(0).username(SIMULATOR_USER).password(SIMULATOR_PASSWORD);
-        context.getPropertiesComponent().resolveProperty("ontap.simulator.scenarios")
-                .filter(f -> !f.isBlank())
+        java.util.Optional.ofNullable(settings.simulator().scenarios())
                 .ifPresent(f -> {
                     Path file = Path.of(f);
                     if (Files.isRegularFile(file)) {
@@ -367,13 +345,11 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
                     }
                 });
         OntapSimulator simulator = builder.build().start();
-        AllowList allow;
-        try {
-            allow = ClusterSettings.allow(props, "default");
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(e.getMessage(), e);
-        }
-        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD).withAllow(allow).asSimulator());
+        AllowList allow = settings.defaultAllow();
+        ontap.addCluster(ClusterConfig.of("default", simulator.baseUrl(), SIMULATOR_USER, SIMULATOR_PASSWORD).withAllow(allow));
+        // the service knows this cluster is its simulator: outcomes (source ontap-jobs/simulator/default), health and the page say so
+        context.getRegistry().bind("ontapSimulatedClusters", io.ontapjobs.outcome.SimulatedClusters.class,
+                (io.ontapjobs.outcome.SimulatedClusters) "default"::equals);
         try {
             context.addService(new ServiceSupport() {
                 @Override
@@ -394,13 +370,13 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      * embedded broker log in with {@code ontap.broker.user} / {@code .password}, or, with no password set, with the
      * login generated into {@code <ontap.state.dir>/broker-credentials.properties}.
      */
-    static void connectBroker(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        String url = props.resolveProperty("ontap.broker.url").map(String::strip).orElse("");
+    static void connectBroker(CamelContext context, Settings settings) {
+        Settings.Broker b = settings.broker();
+        String url = b.url();
         ConnectionFactory factory;
         if (url.isEmpty()) {
-            String host = props.resolveProperty("ontap.broker.host").map(String::strip).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
-            String portText = props.resolveProperty("ontap.broker.port").map(String::strip).orElse("61616");
+            String host = b.host();
+            String portText = b.port();
             int port;
             try {
                 port = Integer.parseInt(portText);
@@ -410,11 +386,11 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             } catch (NumberFormatException e) {
                 throw new ConfigurationError("ontap.broker.port: '" + portText + "' is not a port number (1-65535)", e);
             }
-            Path stateDir = Path.of(props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data"));
+            Path stateDir = Path.of(settings.state().dir().isBlank() ? "data" : settings.state().dir());
             FileModes.privateDirectory(stateDir, "State directory"); // the journal holds request and outcome messages
             Path dir = stateDir.resolve("broker");
-            String requests = queue(context, "ontap.requests.queue", "ontap.requests");
-            String outcomes = queue(context, "ontap.outcomes.queue", "ontap.outcomes");
+            String requests = settings.requests().queue();
+            String outcomes = settings.outcomes().queue() == null ? "ontap.outcomes" : settings.outcomes().queue().strip();
             for (String[] q : new String[][] {{"ontap.requests.queue", requests}, {"ontap.outcomes.queue", outcomes}}) {
                 if (q[1].contains("#") || q[1].contains("*")) { // the broker's roles would read the name as a pattern
                     throw new ConfigurationError(q[0] + ": '" + q[1] + "' holds a wildcard (# or *); the embedded broker needs a plain name", null);
@@ -423,8 +399,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             List<String> queues = List.of(requests, requests + ".rejected", outcomes);
             BrokerCredentials login;
             try {
-                login = BrokerCredentials.resolve(props.resolveProperty("ontap.broker.user").orElse(null),
-                        props.resolveProperty("ontap.broker.password").orElse(null), stateDir);
+                login = BrokerCredentials.resolve(b.user(), b.password(), stateDir);
             } catch (BrokerCredentials.CredentialsException e) {
                 throw new ConfigurationError(e.getMessage(), e);
             }
@@ -432,8 +407,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
                 throw new ConfigurationError("ontap.broker.user: '" + login.user() + "' is the service's own user; choose another", null);
             }
             EmbeddedBroker broker = new EmbeddedBroker(dir, host, port, queues).clientLogin(login, requests, outcomes)
-                    .rejectedLimits(byteSize(context, "ontap.requests.rejected.max-size", EmbeddedBroker.DEFAULT_REJECTED_MAX_BYTES),
-                            positiveDuration(context, "ontap.requests.rejected.expiry", EmbeddedBroker.DEFAULT_REJECTED_EXPIRY));
+                    .rejectedLimits(byteSize("ontap.requests.rejected.max-size", b.rejectedMaxSize(), EmbeddedBroker.DEFAULT_REJECTED_MAX_BYTES),
+                            positiveDuration("ontap.requests.rejected.expiry", b.rejectedExpiry(), EmbeddedBroker.DEFAULT_REJECTED_EXPIRY));
             context.getRegistry().bind("ontapEmbeddedBroker", broker); // for tests that look inside it
             try {
                 broker.checkAddress(); // the broker itself starts with the context, before the routes, and stops with it
@@ -459,8 +434,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             }, false);
             factory = broker.serviceConnectionFactory(); // in-VM, as the service's own user
         } else {
-            String user = props.resolveProperty("ontap.broker.user").orElse(null);
-            String password = props.resolveProperty("ontap.broker.password").orElse(null);
+            String user = b.user();
+            String password = b.password();
             if (url.indexOf('@') >= 0) { // the URL is logged: the login goes in ontap.broker.user and .password
                 throw new ConfigurationError("ontap.broker.url: holds a user name or password (user info before '@'); set"
                         + " ontap.broker.user and ontap.broker.password instead (the URL is not shown here)", null);
@@ -523,8 +498,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     }
 
     /** A size in bytes: {@code 10MB}, {@code 512KB}, {@code 1GB} (powers of 1024; KiB, MiB, GiB too) or a number of bytes. */
-    static long byteSize(CamelContext context, String key, long otherwise) {
-        String text = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
+    static long byteSize(String key, String text, long otherwise) {
         if (text.isEmpty()) {
             return otherwise;
         }
@@ -546,8 +520,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
     }
 
     /** A duration of more than nothing, e.g. {@code 7d}, {@code 12h}. */
-    static java.time.Duration positiveDuration(CamelContext context, String key, java.time.Duration otherwise) {
-        String text = context.getPropertiesComponent().resolveProperty(key).map(String::strip).orElse("");
+    static java.time.Duration positiveDuration(String key, String text, java.time.Duration otherwise) {
         if (text.isEmpty()) {
             return otherwise;
         }
@@ -560,10 +533,6 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             // the sentence below names the key
         }
         throw new ConfigurationError(key + ": '" + text + "' is not a duration (use e.g. 7d, 12h, 30m)", null);
-    }
-
-    private static String queue(CamelContext context, String key, String otherwise) {
-        return context.getPropertiesComponent().resolveProperty(key).map(String::strip).filter(q -> !q.isEmpty()).orElse(otherwise);
     }
 
     private static void addService(CamelContext context, Object service, boolean startNow) {
@@ -580,8 +549,8 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
      * triggered again, so with the plain ids a second {@code serve --demo} would replay nothing. As inbox requests they
      * run as {@code inbox.<id>}.
      */
-    static void dropExamples(CamelContext context) {
-        Path inbox = Path.of(context.getPropertiesComponent().resolveProperty("ontap.inbox.dir").orElse("inbox"));
+    static void dropExamples(CamelContext context, Settings settings) {
+        Path inbox = Path.of(settings.outcomes().inboxDir());
         String suffix = "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC)
                 .format(java.time.Instant.now());
         var json = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -47,7 +47,15 @@ public final class OutcomeDelivery implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) {
-        install(context, context.getComponent("ontap", OntapComponent.class));
+        Settings settings = Settings.read(context);
+        OntapComponent ontap = context.getComponent("ontap", OntapComponent.class);
+        settings.clusters().values().forEach(ontap::addCluster); // ontap.clusters.<name>.*: the service's, not the component's
+        try {
+            ServicePolicies.apply(context, ontap, settings.policies());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new OntapJobsConfiguration.ConfigurationError(e.getMessage(), e);
+        }
+        install(context, ontap, null, settings);
     }
 
     /** Delivery from the store's outbox: starts with the context, stops with it (and closes the store). */
@@ -121,45 +129,39 @@ public final class OutcomeDelivery implements CamelConfiguration {
         }
     }
 
-    /** Opens the store and hands it to the component; delivery starts with the context and stops with it. */
-    static void install(CamelContext context, OntapComponent ontap) {
-        install(context, ontap, null);
-    }
-
     /**
-     * As {@link #install(CamelContext, OntapComponent)}; with {@code ha}, as one replica of several: its steps fenced by
+     * Opens the store and hands it to the component; delivery starts with the context and stops with it. With {@code ha}, as one replica of several: its steps fenced by
      * the epochs of the clusters it owns ({@link HighAvailability}).
      */
-    static void install(CamelContext context, OntapComponent ontap, HaSettings ha) {
-        var props = context.getPropertiesComponent();
+    static void install(CamelContext context, OntapComponent ontap, HaSettings ha, Settings settings) {
         String fileMode;
         try {
-            fileMode = FileModes.check(props.resolveProperty(FileModes.KEY).orElse(FileModes.DEFAULT));
+            fileMode = FileModes.check(settings.filesMode());
         } catch (IllegalArgumentException e) {
             throw new OntapJobsConfiguration.ConfigurationError(e.getMessage(), e);
         }
-        OperationStore store = OperationStore.configured(k -> props.resolveProperty(k));
+        OperationStore store = OperationStore.configured(settings.state().lookup());
         if (store == null) {
             return;
         }
         Map<String, Sink> sinks;
         try {
-            sinks = sinks(context, fileMode);
+            sinks = sinks(context, fileMode, settings.outcomes());
         } catch (IllegalArgumentException e) { // a sink's key at fault (named in the message): one line, exit 2
             throw new OntapJobsConfiguration.ConfigurationError(e.getMessage(), e);
         }
         Fencing fencing = ha == null ? null : new Fencing(ha.replica());
         ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet()), fencing));
-        Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));
+        Duration maxAge = settings.outcomes().webhookMaxAge();
         // beside the local state: with a JDBC URL the store is no folder to put them in
-        String localState = props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data");
-        Optional<String> deadLetterDir = props.resolveProperty("ontap.outcomes.dead-letter.dir").filter(d -> !d.isBlank());
+        String localState = settings.state().dir().isBlank() ? "data" : settings.state().dir();
+        Optional<String> deadLetterDir = Optional.ofNullable(settings.outcomes().deadLetterDir());
         if (deadLetterDir.isEmpty()) {
             FileModes.privateDirectory(Path.of(localState), "State directory");
         }
         Path deadLetters = Path.of(deadLetterDir.orElse(Path.of(localState, "dead-letter").toString()));
-        long maxPending = props.resolveProperty("ontap.health.max-pending-deliveries").map(Long::parseLong).orElse(1000L);
-        LOG.info("Store: {}; outcomes to {}", location(context), sinks.keySet());
+        long maxPending = settings.maxPendingDeliveries();
+        LOG.info("Store: {}; outcomes to {}", location(settings.state()), sinks.keySet());
         try {
             context.addService(new Delivering(context, ontap, store, sinks,
                     new Outbox.Settings(maxAge, deadLetters, fileMode, maxPending)), true, false);
@@ -177,22 +179,21 @@ public final class OutcomeDelivery implements CamelConfiguration {
      * {@code ontap.outcomes.jsonl}, {@code jms} for the outcomes queue, and {@code webhook-N} for each URL in
      * {@code ontap.outcomes.webhook.url} (comma-separated), signed with {@code ontap.outcomes.webhook.secret}.
      */
-    private static Map<String, Sink> sinks(CamelContext context, String fileMode) {
-        var props = context.getPropertiesComponent();
+    private static Map<String, Sink> sinks(CamelContext context, String fileMode, Settings.Outcomes outcomes) {
         var template = context.createProducerTemplate();
         Map<String, Sink> sinks = new LinkedHashMap<>();
-        props.resolveProperty("ontap.outcomes.dir").filter(d -> !d.isBlank())
+        Optional.ofNullable(outcomes.dir())
                 .ifPresent(d -> sinks.put("file", EndpointSink.files(template, d, fileMode)));
-        props.resolveProperty("ontap.outcomes.jsonl").filter(f -> !f.isBlank())
+        Optional.ofNullable(outcomes.jsonl())
                 .ifPresent(f -> sinks.put("jsonl", EndpointSink.jsonLines(template, Path.of(f), fileMode)));
         // the outcomes queue, when the service connected the jms component to a broker (embedded or ontap.broker.url)
         if (context.hasComponent("jms") instanceof JmsComponent j && j.getConnectionFactory() != null) {
-            props.resolveProperty("ontap.outcomes.queue").filter(q -> !q.isBlank())
+            Optional.ofNullable(outcomes.queue())
                     .ifPresent(q -> sinks.put("jms", new EndpointSink(template, EmbeddedBroker.outcomesSinkUri(q))));
         }
-        String secret = props.resolveProperty("ontap.outcomes.webhook.secret").filter(v -> !v.isBlank()).orElse(null);
-        Duration timeout = props.resolveProperty("ontap.outcomes.webhook.timeout").map(Durations::parse).orElse(Duration.ofSeconds(10));
-        String[] urls = props.resolveProperty("ontap.outcomes.webhook.url").orElse("").split(",");
+        String secret = outcomes.webhookSecret();
+        Duration timeout = outcomes.webhookTimeout();
+        String[] urls = outcomes.webhookUrls().split(",");
         int n = 0;
         for (String url : urls) {
             if (!url.isBlank()) {
@@ -202,10 +203,9 @@ public final class OutcomeDelivery implements CamelConfiguration {
         return sinks;
     }
 
-    private static String location(CamelContext context) {
-        var props = context.getPropertiesComponent();
-        return props.resolveProperty("ontap.state.jdbc-url").filter(u -> !u.isBlank())
+    private static String location(Settings.State state) {
+        return Optional.of(state.jdbcUrl()).filter(u -> !u.isBlank())
                 .map(u -> u.replaceAll("(?i)(password=)[^;&]*", "$1***"))
-                .orElseGet(() -> props.resolveProperty("ontap.state.dir").orElse(""));
+                .orElseGet(state::dir);
     }
 }

@@ -80,7 +80,7 @@ class OntapComponentAutoConfigurationTest {
             assertThat(ontap.getConfiguration().getRequestTimeout()).isEqualTo(30_000);
             assertThat(ontap.getConfiguration().getQuery()).isEmpty();
             assertThat(ontap.getUserAgent()).isNull();
-            // no cluster defined by options: ontap.clusters.* still work (the component asks for them by name)
+            // no cluster defined: the component reads no ontap.clusters.* of its own (ClusterConfig beans define more)
             assertThat(ontap.hasClusters()).isFalse();
         });
     }

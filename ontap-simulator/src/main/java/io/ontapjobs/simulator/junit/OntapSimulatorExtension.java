@@ -28,9 +28,11 @@ import org.junit.platform.commons.support.AnnotationSupport;
  */
 public class OntapSimulatorExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
         ParameterResolver {
-    static final String URL_PROPERTY = "ontap.clusters.default.url";
-    static final String USERNAME_PROPERTY = "ontap.clusters.default.username";
-    static final String PASSWORD_PROPERTY = "ontap.clusters.default.password";
+    // the ontap component's own options (cluster default): system properties win over an application's properties
+    // files in Camel Main and Spring Boot, so the test runs against the simulator, never against the configured URL
+    static final String URL_PROPERTY = "camel.component.ontap.url";
+    static final String USERNAME_PROPERTY = "camel.component.ontap.username";
+    static final String PASSWORD_PROPERTY = "camel.component.ontap.password";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(OntapSimulatorExtension.class);
     private static final String KEY = "simulator";
 

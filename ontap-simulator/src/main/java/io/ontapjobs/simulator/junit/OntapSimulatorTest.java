@@ -39,9 +39,12 @@ public @interface OntapSimulatorTest {
     boolean perMethod() default false;
 
     /**
-     * Sets the system properties {@code ontap.clusters.default.url}, {@code .username} and {@code .password} to the
-     * simulator's while it runs (and restores the previous values after), so Camel's properties pick it up as
-     * cluster {@code default}.
+     * Sets the system properties {@code camel.component.ontap.url}, {@code .username} and {@code .password} to the
+     * simulator's while it runs (and restores the previous values after): the {@code ontap} component's options, which
+     * define cluster {@code default}. Camel Main and Spring Boot apply system properties over the application's
+     * properties files, so the simulator wins over a {@code camel.component.ontap.url} configured there; a
+     * {@code default} cluster defined another way too (a {@code ClusterConfig} bean, {@code addCluster}, the ontap-jobs
+     * service's {@code ontap.clusters.default.*}) stops the context, naming both.
      */
     boolean exposeAsClusterDefault() default false;
 }

@@ -1,4 +1,4 @@
-package io.ontapjobs.component;
+package io.ontapjobs.service;
 
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.policy.Durations;
@@ -16,16 +16,16 @@ import java.util.function.Function;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
- * Reads {@code ontap.clusters.<name>.*} from Camel's properties: {@code config/application.properties}, then
+ * The service's clusters: reads {@code ontap.clusters.<name>.*} from Camel's properties: {@code config/application.properties}, then
  * {@code -Dkey=value}, then the environment ({@code ONTAP_CLUSTERS_DEFAULT_PASSWORD}), the later winning.
  */
-public final class ClusterSettings {
+final class ClusterKeys {
     static final String PREFIX = "ontap.clusters.";
     static final Set<String> KEYS = Set.of("url", "username", "password", "insecure", "truststore",
             "truststore-password", "max-concurrent-requests", "request-timeout", "allow", "unreachable-after");
     private static final String ENV_PREFIX = "ONTAP_CLUSTERS_";
 
-    private ClusterSettings() {
+    private ClusterKeys() {
     }
 
     /**
@@ -82,8 +82,10 @@ public final class ClusterSettings {
             return new ClusterConfig(name, url, get.apply("username").orElse("admin"), get.apply("password").orElse(null),
                     get.apply("insecure").map(v -> parseBoolean(prefix + "insecure", v)).orElse(false),
                     get.apply("truststore").map(Path::of).orElse(null), get.apply("truststore-password").orElse(null),
-                    max, timeout, allow(name, get), false,
+                    max, timeout, allow(name, get),
                     get.apply("unreachable-after").map(Durations::parse).orElse(ClusterConfig.DEFAULT_UNREACHABLE_AFTER));
+        } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the key it came from
+            throw new IllegalArgumentException(prefix + e.setting() + ": " + e.problem(), e);
         } catch (IllegalArgumentException e) {
             throw e.getMessage() != null && e.getMessage().startsWith(prefix) ? e // names its key already
                     : new IllegalArgumentException(prefix + "*: " + e.getMessage(), e);
