@@ -21,9 +21,10 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private boolean enabled = true;
     /**
-     * The cluster's address, e.g. https://cluster1.example.com. When set, the endpoint defines the cluster its path
-     * names with these connection options, in place of ontap.clusters.NAME properties; unset, the cluster comes from
-     * those properties or from the component's addCluster.
+     * The cluster's address (scheme, host and port only), e.g. https://cluster1.example.com. Set on an endpoint, the
+     * endpoint defines the cluster its path names with these connection options; set on the component, it defines
+     * the cluster named default. Unset, the cluster is one the application defined as a ClusterConfig bean or with
+     * the component's addCluster.
      */
     private String url;
     /**
@@ -105,8 +106,8 @@ public class OntapComponentConfiguration extends ComponentConfigurationPropertie
      */
     private String path;
     /**
-     * The policies file (YAML). Defaults to the property ontap.policies.file, else config/policies.yaml when it
-     * exists, else the built-in default policy.
+     * The policies file (YAML; classpath: for a resource). Unset: the built-in default policy (no file is read that
+     * this option does not name)
      */
     private String policiesFile;
     /**
