@@ -126,6 +126,9 @@ public final class OutcomeDelivery implements CamelConfiguration {
         }
         Fencing fencing = ha == null ? null : new Fencing(ha.replica());
         ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet()), fencing));
+        // the EMS consumers' bookmarks next to the operations, fenced like their steps (bound for whoever looks it up)
+        ontap.setEventBookmarks(store.eventBookmarks(fencing));
+        context.getRegistry().bind("ontapEventBookmarks", io.ontapjobs.events.EventBookmarks.class, ontap.getEventBookmarks());
         Duration maxAge = props.resolveProperty("ontap.outcomes.webhook.max-age").map(Durations::parse).orElse(Duration.ofHours(24));
         // beside the local state: with a JDBC URL the store is no folder to put them in
         String localState = props.resolveProperty("ontap.state.dir").filter(d -> !d.isBlank()).orElse("data");
