@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code events register} and {@code events status}: ONTAP's push to the service, and where the EMS consumers are. */
-@Command(name = "events", mixinStandardHelpOptions = true, description = "EMS events: register the push destination on a cluster, show the consumers' bookmarks",
+@Command(name = "events", mixinStandardHelpOptions = true, description = "EMS events: registers the push destination on a cluster, shows the consumers' bookmarks.",
         subcommands = {EventsCommand.Register.class, EventsCommand.Status.class})
 public class EventsCommand {
 
@@ -37,7 +37,7 @@ public class EventsCommand {
      * {@code --url}: a second run changes nothing; a changed URL or pattern list is PATCHed.
      */
     @Command(name = "register", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Create or update the EMS destination and its filter that push events to the service")
+            description = "Creates or updates the EMS destination and its filter that push events to the service.")
     public static class Register implements Callable<Integer> {
         static final ObjectMapper JSON = new ObjectMapper();
         @Spec
@@ -172,7 +172,7 @@ public class EventsCommand {
 
     /** Each consumer's bookmarks from the service's store: node, index, the event's time, lag, when saved. */
     @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Show each EMS consumer's bookmarks (per node) from the service's store")
+            description = "Shows each EMS consumer's bookmarks (per node) from the service's store.")
     public static class Status implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
