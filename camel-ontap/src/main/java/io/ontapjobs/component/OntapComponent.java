@@ -443,6 +443,27 @@ public class OntapComponent extends DefaultComponent {
         return s.isSimulator(cluster);
     }
 
+    private final EventHints eventHints = new EventHints();
+
+    EventHints eventHints() {
+        return eventHints;
+    }
+
+    /**
+     * A hint that {@code cluster} has new EMS events (an EMS push): each started consumer of that cluster polls soon,
+     * on its own thread, at most once a second each however many hints arrive; a hint never becomes an event itself.
+     *
+     * @return how many consumers queued a poll now (0: none of the cluster, or each has one queued already)
+     */
+    public int eventsHint(String cluster) {
+        return eventHints.hint(cluster);
+    }
+
+    /** Who owns which cluster (after start): the registry's single {@link ClusterOwnership}, else every cluster. */
+    ClusterOwnership ownership() {
+        return ownership;
+    }
+
     /** The clock the runner and the trackers use (after start). */
     public OntapClock clock() {
         return clock;

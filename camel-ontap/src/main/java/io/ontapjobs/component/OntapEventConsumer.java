@@ -123,10 +123,74 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         started = false;
         checkGapsNext = true;
         super.doStart();
+        hints = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "ontap-events-hint-" + cluster());
+        component.eventHints().add(cluster(), this);
+    }
+
+    /** The least time between two polls made for hints (EMS pushes), per consumer. */
+    static final long HINT_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** One poll at a time: the scheduler's and a hint's. */
+    private final java.util.concurrent.locks.ReentrantLock pollLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean hintQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long lastHintPoll = System.nanoTime() - HINT_GAP_NANOS;
+    private volatile java.util.concurrent.ScheduledExecutorService hints;
+
+    /**
+     * Queues one poll now, or once a second has passed since the last poll made for a hint; one queued at most: a
+     * flood of hints is one extra poll a second. The poll runs on the consumer's hint thread, as a scheduled one
+     * would (Camel's {@link #run()}: its error handling, counters, suspension), never two polls at once.
+     *
+     * @return whether a poll was queued
+     */
+    boolean hint() {
+        java.util.concurrent.ScheduledExecutorService executor = hints;
+        if (executor == null || !isRunAllowed() || isSuspended() || !hintQueued.compareAndSet(false, true)) {
+            return false;
+        }
+        long wait = Math.max(0, lastHintPoll + HINT_GAP_NANOS - System.nanoTime());
+        try {
+            executor.schedule(() -> {
+                lastHintPoll = System.nanoTime();
+                hintQueued.set(false);
+                run();
+            }, wait, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            hintQueued.set(false); // stopping
+            return false;
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        getEndpoint().getComponent().eventHints().remove(cluster(), this);
+        if (hints != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(hints);
+            hints = null;
+        }
+        hintQueued.set(false);
+        super.doStop();
     }
 
     @Override
     protected int poll() throws Exception {
+        pollLock.lock();
+        try {
+            return pollOwned();
+        } finally {
+            pollLock.unlock();
+        }
+    }
+
+    private int pollOwned() throws Exception {
+        if (!getEndpoint().getComponent().ownership().mayPoll(cluster())) {
+            // another replica owns the cluster (or this one's ownership is unconfirmed): it polls; this one waits, and
+            // reads the bookmarks again when it owns the cluster, as that owner left them
+            marks = null;
+            checkGapsNext = true;
+            return 0;
+        }
         Cluster cluster = getEndpoint().getComponent().cluster(cluster());
         try {
             int n = pollOnce(cluster);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ontap-jobs", mixinStandardHelpOptions = true, versionProvider = Main.ProductVersion.class,
         description = "Runs asynchronous NetApp ONTAP operations to completion, unattended.",
         subcommands = {ServeCommand.class, RunCommand.class, SimulatorCommand.class, StatusCommand.class, ValidateCommand.class,
-                TokenCommand.class, BenchCommand.class})
+                TokenCommand.class, BenchCommand.class, EventsCommand.class})
 public final class Main {
 
     /** Exit codes shared by every command. */
@@ -43,6 +43,12 @@ public final class Main {
                 }
                 if (made instanceof StatusCommand status) {
                     status.environment = environment;
+                }
+                if (made instanceof EventsCommand.Register register) {
+                    register.environment = environment;
+                }
+                if (made instanceof EventsCommand.Status events) {
+                    events.environment = environment;
                 }
                 return made;
             }

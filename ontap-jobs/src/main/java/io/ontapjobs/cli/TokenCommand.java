@@ -20,7 +20,7 @@ public class TokenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CLIENT", description = "The client's name: 1-64 lower-case letters, digits or '-', e.g. ci-pipeline")
     String client;
     @Option(names = "--roles", required = true, split = ",", paramLabel = "ROLE[,ROLE...]",
-            description = "Any of submit (POST operations), control (cancel, pause, resume), read (lists, the page, metrics)")
+            description = "Any of submit (POST operations), control (cancel, pause, resume), read (lists, the page, metrics), push (EMS pushes)")
     java.util.List<String> roles;
     @Spec
     CommandSpec spec;
@@ -36,8 +36,8 @@ public class TokenCommand implements Callable<Integer> {
         java.util.Set<String> words = new java.util.LinkedHashSet<>();
         for (String r : roles) {
             String w = r.strip().toLowerCase(Locale.ROOT);
-            if (!java.util.List.of("submit", "control", "read").contains(w)) {
-                throw new Main.UsageError("--roles: '" + w + "' is not a role (use any of submit, control, read)");
+            if (!java.util.List.of("submit", "control", "read", "push").contains(w)) {
+                throw new Main.UsageError("--roles: '" + w + "' is not a role (use any of submit, control, read, push)");
             }
             words.add(w);
         }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /**
  * The API's clients: {@code ontap.api.tokens.<client>.sha256} (the hex SHA-256 of the client's bearer token; the
- * token itself is never stored) and {@code ontap.api.tokens.<client>.roles} (any of submit, control, read).
+ * token itself is never stored) and {@code ontap.api.tokens.<client>.roles} (any of submit, control, read, push).
  */
 public final class ApiTokens {
     public static final String PREFIX = "ontap.api.tokens.";
@@ -27,7 +27,7 @@ public final class ApiTokens {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public enum Role {
-        SUBMIT, CONTROL, READ;
+        SUBMIT, CONTROL, READ, PUSH;
 
         public String word() {
             return name().toLowerCase(Locale.ROOT);
@@ -96,7 +96,7 @@ public final class ApiTokens {
                         + " here, never the token");
             }
             String roles = get.apply(prefix + "roles").map(String::strip).orElseThrow(() ->
-                    new IllegalArgumentException(prefix + "roles: missing (any of submit, control, read)"));
+                    new IllegalArgumentException(prefix + "roles: missing (any of submit, control, read, push)"));
             entries.add(new Entry(HexFormat.of().parseHex(hash.toLowerCase(Locale.ROOT)), new Client(name, roles(roles, prefix + "roles"))));
         }
         return new ApiTokens(entries);
@@ -136,11 +136,11 @@ public final class ApiTokens {
             try {
                 roles.add(Role.valueOf(w.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key + ": '" + w + "' is not a role (use any of submit, control, read)");
+                throw new IllegalArgumentException(key + ": '" + w + "' is not a role (use any of submit, control, read, push)");
             }
         }
         if (roles.isEmpty()) {
-            throw new IllegalArgumentException(key + ": no role (use any of submit, control, read)");
+            throw new IllegalArgumentException(key + ": no role (use any of submit, control, read, push)");
         }
         return roles;
     }

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *     DNS-rebinding page).</li>
  * <li>With tokens configured: {@code Authorization: Bearer <token>} (or HTTP Basic with the token as password, which
  *     browsers prompt for on the page) names the client, whose roles decide: {@code submit} to POST operations,
- *     {@code control} to cancel, pause or resume, {@code read} for the rest (lists, the page, metrics). No or an
+ *     {@code control} to cancel, pause or resume, {@code push} to POST EMS pushes ({@code /api/v1/ems/push/…}, whose
+ *     URL may carry the token as its last segment, for ONTAP), {@code read} for the rest (lists, the page, metrics). No or an
  *     unknown token: 401 with {@code WWW-Authenticate}; a missing role: 403.</li>
  * <li>With no tokens the service listens on loopback only (start-up refuses anything else), and the Host header must
  *     name a loopback address or one of {@code ontap.api.allowed-hosts}: a DNS-rebinding page has another name.</li>
@@ -93,7 +94,14 @@ public final class TokenGate implements ApiGate {
             request.headers().set(CLIENT_HEADER, LOCAL_CLIENT);
             return true;
         }
-        Optional<ApiTokens.Client> client = tokens.find(token(request.getHeader("Authorization")));
+        String presented = token(request.getHeader("Authorization"));
+        String shown = path; // what a log line may say: never a token
+        String inPath = pushToken(path);
+        if (inPath != null) {
+            shown = path.substring(0, path.length() - inPath.length()) + "…";
+            presented = presented == null ? inPath : presented;
+        }
+        Optional<ApiTokens.Client> client = tokens.find(presented);
         String lower = path.toLowerCase(Locale.ROOT);
         boolean page = lower.equals("/") || lower.equals("/ui") || lower.equals("/ui/");
         if (client.isEmpty()) {
@@ -102,11 +110,25 @@ public final class TokenGate implements ApiGate {
         }
         Role needed = role(request.method(), lower);
         if (!client.get().roles().contains(needed)) {
-            LOG.warn("API client {} refused: {} {} needs the role {}", client.get().name(), request.method(), path, needed.word());
+            LOG.warn("API client {} refused: {} {} needs the role {}", client.get().name(), request.method(), shown, needed.word());
             return refuse(request, 403, null, "Authorization", "client '" + client.get().name() + "' lacks the role " + needed.word());
         }
         request.headers().set(CLIENT_HEADER, client.get().name());
         return true;
+    }
+
+    /**
+     * The token of an EMS push's URL, {@code /api/v1/ems/push/{cluster}/{token}}, or null: ONTAP's {@code rest_api}
+     * destination sends no Authorization header, so its URL carries the token; checked as any token (hashed, compared
+     * in constant time) and never logged. Only the push path takes one.
+     */
+    static String pushToken(String path) {
+        String prefix = "/api/v1/ems/push/";
+        if (!path.startsWith(prefix)) {
+            return null;
+        }
+        String[] rest = path.substring(prefix.length()).split("/", -1);
+        return rest.length == 2 && !rest[0].isEmpty() && !rest[1].isEmpty() ? rest[1] : null;
     }
 
     /** submit: POST /api/v1/operations; control: POST /api/v1/operations/{id}/{action}; read: everything else. */
@@ -114,6 +136,9 @@ public final class TokenGate implements ApiGate {
         String p = lowerPath.endsWith("/") && lowerPath.length() > 1 ? lowerPath.substring(0, lowerPath.length() - 1) : lowerPath;
         if (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS) {
             return Role.READ;
+        }
+        if (p.startsWith("/api/v1/ems/push/")) {
+            return Role.PUSH;
         }
         if (p.equals("/api/v1/operations")) {
             return Role.SUBMIT;

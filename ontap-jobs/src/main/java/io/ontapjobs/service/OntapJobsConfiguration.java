@@ -101,6 +101,7 @@ public final class OntapJobsConfiguration implements CamelConfiguration {
             main.addOverrideProperty(SIMULATOR_ENABLED, "true");
         }
         main.configure().addRoutesBuilder(new OperationsApi());
+        main.configure().addRoutesBuilder(new io.ontapjobs.api.EmsPushApi()); // EMS pushes: hints to poll now
         main.configure().addRoutesBuilder(new UiRoutes()); // the operator's page at / and /ui
         main.configure().addConfiguration(new OntapJobsConfiguration(demo));
     }

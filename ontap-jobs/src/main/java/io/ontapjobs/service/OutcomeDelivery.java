@@ -152,6 +152,9 @@ public final class OutcomeDelivery implements CamelConfiguration {
         }
         Fencing fencing = ha == null ? null : new Fencing(ha.replica());
         ontap.setOperationRepository(store.repository(List.copyOf(sinks.keySet()), fencing));
+        // the EMS consumers' bookmarks next to the operations, fenced like their steps (bound for whoever looks it up)
+        ontap.setEventBookmarks(store.eventBookmarks(fencing));
+        context.getRegistry().bind("ontapEventBookmarks", io.ontapjobs.events.EventBookmarks.class, ontap.getEventBookmarks());
         Duration maxAge = settings.outcomes().webhookMaxAge();
         // beside the local state: with a JDBC URL the store is no folder to put them in
         String localState = settings.state().dir().isBlank() ? "data" : settings.state().dir();

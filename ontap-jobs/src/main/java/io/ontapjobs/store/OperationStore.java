@@ -72,6 +72,11 @@ public final class OperationStore implements AutoCloseable {
         return epochs;
     }
 
+    /** The EMS consumers' bookmarks in this store; with {@code fencing} (a replica), saved only under the current epoch. */
+    public StoreEventBookmarks eventBookmarks(Fencing fencing) {
+        return new StoreEventBookmarks(db, fencing);
+    }
+
     /** The outcome outbox: deliveries per sink, claimed and acknowledged in batches (or one at a time). */
     public OutboxQueue outbox() {
         return outbox;

@@ -38,6 +38,13 @@ class TokenCommandTest {
     }
 
     @Test
+    void aPushOnlyTokenForOntapsEmsDestination() {
+        Run push = token("ontap-c1", "--roles", "push");
+        assertThat(push.code()).as(push.err()).isZero();
+        assertThat(push.out()).endsWith("ontap.api.tokens.ontap-c1.roles = push\n");
+    }
+
+    @Test
     void aBadClientNameOrRoleIsOneLine() {
         Run name = token("CI Pipeline", "--roles", "read");
         Run role = token("ci", "--roles", "admin");
@@ -45,7 +52,7 @@ class TokenCommandTest {
         assertThat(name.code()).isEqualTo(2);
         assertThat(name.err().strip()).startsWith("ontap-jobs: CLIENT:").doesNotContain("\n");
         assertThat(role.code()).isEqualTo(2);
-        assertThat(role.err().strip()).isEqualTo("ontap-jobs: --roles: 'admin' is not a role (use any of submit, control, read)");
+        assertThat(role.err().strip()).isEqualTo("ontap-jobs: --roles: 'admin' is not a role (use any of submit, control, read, push)");
     }
 
     @Test

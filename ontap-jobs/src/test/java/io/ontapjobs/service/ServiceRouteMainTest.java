@@ -66,6 +66,13 @@ class ServiceRouteMainTest {
     }
 
     @Test
+    void theEmsConsumersBookmarksAreKeptInTheStore() {
+        var ontap = context.getComponent("ontap", io.ontapjobs.component.OntapComponent.class);
+        assertThat(ontap.getEventBookmarks()).isInstanceOf(io.ontapjobs.store.StoreEventBookmarks.class)
+                .isSameAs(context.getRegistry().lookupByName("ontapEventBookmarks"));
+    }
+
+    @Test
     void failedJobOutcomeIsWrittenWithItsCode() throws Exception {
         NotifyBuilder done = new NotifyBuilder(context).fromRoute("inbox-to-outcome").whenDone(1).create();
         Files.createDirectories(ROOT.resolve("inbox"));
