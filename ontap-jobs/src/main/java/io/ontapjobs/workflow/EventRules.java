@@ -11,34 +11,41 @@ import org.apache.camel.Message;
 /**
  * The steps of the EMS examples (routes/examples/volume-nearly-full.yaml, snapmirror-update-failed.yaml) that build
  * requests. Event data is data: values are copied from the event's parameters and the cluster's answers into
- * headers and Maps, never pasted into a JSON text or an expression.
+ * headers and Maps, never pasted into a JSON text or an expression. Call them as bean steps ({@code - bean:}), not
+ * as expressions: an expression works on a copy of the exchange, so the headers they set would be lost.
  */
 public final class EventRules {
     private EventRules() {
     }
 
     /**
-     * After a read (operation=read) for the record named {@code name} in the event's parameters: exactly one record
-     * whose {@code field} equals that value as written, else null (nothing to do). {@code OntapQuery.*} headers of
-     * the read are removed, so that they are not sent with the next call.
+     * After a read (operation=read), the exchange property {@code property}: the one record whose {@code field}
+     * equals the event's parameter {@code parameter} as written, else unset (nothing to do). The read's
+     * {@code OntapQuery.*} headers are removed, so that they are not sent with the next call (a PATCH with a query
+     * is a bulk PATCH).
      */
-    public static Map<?, ?> theRecord(Exchange exchange, String field, String parameter) {
+    public static void selectRecord(Exchange exchange, String field, String parameter, String property) {
         Message in = exchange.getIn();
         in.removeHeaders("OntapQuery.*");
+        exchange.removeProperty(property);
         Object wanted = parameters(in).get(parameter);
         List<?> records = in.getBody(List.class);
         if (wanted == null || records == null) {
-            return null;
+            return;
         }
         List<?> matching = records.stream().filter(r -> r instanceof Map<?, ?> m && wanted.equals(value(m, field))).toList();
-        return matching.size() == 1 ? (Map<?, ?>) matching.get(0) : null;
+        if (matching.size() == 1) {
+            exchange.setProperty(property, matching.get(0));
+        }
     }
 
     /**
-     * The PATCH of a volume record (uuid, size) grown by {@code percent} (rounded up to a whole 4 KiB block): sets
-     * the header OntapPath to /api/storage/volumes/{uuid} and returns the body {"size": bytes}.
+     * The PATCH of the volume record in the exchange property {@code ontapVolume} (uuid, size) grown by
+     * {@code percent} (rounded up to a whole 4 KiB block): the header OntapPath /api/storage/volumes/{uuid}, the
+     * body {"size": bytes} (a Map), the properties ontapVolumeOldSize and ontapVolumeNewSize.
      */
-    public static Map<String, Object> growVolume(Exchange exchange, Map<?, ?> volume, int percent) {
+    public static void growVolume(Exchange exchange, int percent) {
+        Map<?, ?> volume = exchange.getProperty("ontapVolume", Map.class);
         if (percent <= 0 || percent > 1000) {
             throw new IllegalArgumentException("percent must be 1 to 1000: " + percent);
         }
@@ -51,11 +58,11 @@ public final class EventRules {
         exchange.setProperty("ontapVolumeNewSize", grown);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("size", grown);
-        return body;
+        exchange.getIn().setBody(body);
     }
 
-    /** An alert: the event's name, key, time and parameters, with a reason and the retry's outcome (if any). */
-    public static Map<String, Object> alert(Exchange exchange, String reason) {
+    /** The body becomes an alert (a Map): the event's name, key, time and parameters, a reason, the retry's outcome if any. */
+    public static void alert(Exchange exchange, String reason) {
         Message in = exchange.getIn();
         Map<String, Object> alert = new LinkedHashMap<>();
         alert.put("alert", reason);
@@ -71,7 +78,7 @@ public final class EventRules {
             alert.put("retry_code", in.getHeader("OntapJobCode"));
             alert.put("retry_message", in.getHeader("OntapJobMessage"));
         }
-        return alert;
+        in.setBody(alert);
     }
 
     private static Map<?, ?> parameters(Message in) {
