@@ -21,12 +21,12 @@ public final class EventRules {
     /**
      * After a read (operation=read), the exchange property {@code property}: the one record whose {@code field}
      * equals the event's parameter {@code parameter} as written, else unset (nothing to do). The read's
-     * {@code OntapQuery.*} headers are removed, so that they are not sent with the next call (a PATCH with a query
+     * {@code CamelOntapQuery.*} headers are removed, so that they are not sent with the next call (a PATCH with a query
      * is a bulk PATCH).
      */
     public static void selectRecord(Exchange exchange, String field, String parameter, String property) {
         Message in = exchange.getIn();
-        in.removeHeaders("OntapQuery.*");
+        in.removeHeaders("CamelOntapQuery.*");
         exchange.removeProperty(property);
         Object wanted = parameters(in).get(parameter);
         List<?> records = in.getBody(List.class);
@@ -41,7 +41,7 @@ public final class EventRules {
 
     /**
      * The PATCH of the volume record in the exchange property {@code ontapVolume} (uuid, size) grown by
-     * {@code percent} (rounded up to a whole 4 KiB block): the header OntapPath /api/storage/volumes/{uuid}, the
+     * {@code percent} (rounded up to a whole 4 KiB block): the header CamelOntapPath /api/storage/volumes/{uuid}, the
      * body {"size": bytes} (a Map), the properties ontapVolumeOldSize and ontapVolumeNewSize.
      */
     public static void growVolume(Exchange exchange, int percent) {
@@ -53,7 +53,7 @@ public final class EventRules {
         long size = new BigDecimal(String.valueOf(volume.get("size"))).longValueExact();
         long grown = BigDecimal.valueOf(size).multiply(BigDecimal.valueOf(100L + percent))
                 .divide(BigDecimal.valueOf(100L * 4096), 0, RoundingMode.CEILING).longValueExact() * 4096;
-        exchange.getIn().setHeader("OntapPath", "/api/storage/volumes/" + uuid);
+        exchange.getIn().setHeader("CamelOntapPath", "/api/storage/volumes/" + uuid);
         exchange.setProperty("ontapVolumeOldSize", size);
         exchange.setProperty("ontapVolumeNewSize", grown);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -71,12 +71,12 @@ public final class EventRules {
         alert.put("event_key", in.getHeader("CamelOntapEventKey"));
         alert.put("event_time", String.valueOf(in.getHeader("CamelOntapEventTime")));
         alert.put("parameters", new LinkedHashMap<>(parameters(in)));
-        Object status = in.getHeader("OntapStatus");
+        Object status = in.getHeader("CamelOntapStatus");
         if (status != null) {
             alert.put("retry_status", String.valueOf(status));
-            alert.put("retry_operation", in.getHeader("OntapOperationId"));
-            alert.put("retry_code", in.getHeader("OntapJobCode"));
-            alert.put("retry_message", in.getHeader("OntapJobMessage"));
+            alert.put("retry_operation", in.getHeader("CamelOntapOperationId"));
+            alert.put("retry_code", in.getHeader("CamelOntapJobCode"));
+            alert.put("retry_message", in.getHeader("CamelOntapJobMessage"));
         }
         in.setBody(alert);
     }
