@@ -250,7 +250,7 @@ abstract class OperationStoreContract {
         store.triggering("op-5", 1);
         store.running("op-5", 1, JOBS);
         List<String> history = history();
-        assertThat(history).hasSize(7).allMatch(h -> h.endsWith(" true"));
+        assertThat(history).hasSize(8).allMatch(h -> h.endsWith(" true"));
         store.close();
 
         store = reopen();
