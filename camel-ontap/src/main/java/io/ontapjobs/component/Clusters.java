@@ -62,7 +62,7 @@ final class Clusters {
      */
     synchronized void define(String name, OntapConfiguration options) {
         if (options.getUrl() == null) {
-            List<String> set = options.connectionOptionsSet();
+            List<String> set = ConnectionOptions.set(options);
             if (!set.isEmpty()) {
                 // a password alone must not be taken for another cluster's
                 throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
@@ -72,14 +72,14 @@ final class Clusters {
         }
         Defined earlier = fromOptions.get(name);
         if (earlier != null) {
-            String differs = earlier.options().firstDifference(options);
+            String differs = ConnectionOptions.firstDifference(earlier.options(), options);
             if (differs != null) {
                 throw new IllegalArgumentException("option " + differs + ": another endpoint defines cluster '" + name
                         + "' with a different " + differs + "; one name is one cluster (give this one another name)");
             }
             return;
         }
-        ClusterConfig config = options.clusterConfig(name);
+        ClusterConfig config = ConnectionOptions.clusterConfig(options, name);
         ClusterConfig other = configured.get(name);
         if (other == null && component.getCamelContext() != null) {
             other = fromRegistry(name);
@@ -103,7 +103,7 @@ final class Clusters {
             configured.putIfAbsent(bean.name(), bean);
         }
         if (componentUrl() && configured.containsKey("default") && !fromOptions.containsKey("default")) {
-            throw twice(component.getConfiguration().clusterConfig("default"), configured.get("default"));
+            throw twice(ConnectionOptions.clusterConfig(component.getConfiguration(), "default"), configured.get("default"));
         }
     }
 

@@ -209,7 +209,7 @@ public class OntapComponent extends DefaultComponent {
         if (!ownUrl && options.getUrl() != null && !"default".equals(endpoint.getCluster())) {
             // the component's url is cluster default's: a misspelled name must not become a cluster at the same address
             options.setUrl(null);
-            List<String> set = options.connectionOptionsSetApartFrom(configuration);
+            List<String> set = ConnectionOptions.setApartFrom(options, configuration);
             if (!set.isEmpty()) {
                 throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
                         + " define cluster '" + endpoint.getCluster() + "' together with url only (the component's url defines"
