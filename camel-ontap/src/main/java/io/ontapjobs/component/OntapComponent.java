@@ -20,7 +20,6 @@ import io.ontapjobs.metrics.OntapMetrics;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.camel.Endpoint;
@@ -56,11 +55,7 @@ public class OntapComponent extends DefaultComponent {
     private volatile ClusterOwnership ownership = ClusterOwnership.EVERYTHING;
     /** Which clusters are simulators, as the application says (a registry bean), found at start. */
     private volatile io.ontapjobs.outcome.SimulatedClusters simulated = io.ontapjobs.outcome.SimulatedClusters.NONE;
-    // concurrent: a cluster asked for by name (byName) is added while routes run
-    private final Map<String, ClusterConfig> configured = new ConcurrentHashMap<>();
-    /** Clusters defined by endpoint or component options; a name is never in both maps. */
-    private final Map<String, Defined> fromOptions = new ConcurrentHashMap<>();
-    private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
+    private final Clusters clusters = new Clusters(this);
     private volatile Policies policies;
     private boolean configurationLoaded;
     @Metadata(label = "advanced", autowired = true, description = "Where each operation's steps are recorded, so that an"
@@ -84,20 +79,8 @@ public class OntapComponent extends DefaultComponent {
      *
      * @throws IllegalArgumentException when endpoint or component options define a cluster of that name already
      */
-    public synchronized void addCluster(ClusterConfig cluster) {
-        Defined defined = fromOptions.get(cluster.name());
-        if (defined != null) {
-            throw twice(defined.config(), cluster);
-        }
-        configured.put(cluster.name(), cluster);
-    }
-
-    /** One name, two definitions: the context stops, naming both (a test must not run against the wrong one silently). */
-    private static IllegalArgumentException twice(ClusterConfig byOptions, ClusterConfig byConfig) {
-        return new IllegalArgumentException("cluster '" + byOptions.name() + "' is defined twice: by the option url ("
-                + byOptions.url() + ", an endpoint's or the component's, camel.component.ontap.url) and by a ClusterConfig"
-                + " (addCluster or a registry bean, e.g. the ontap-jobs service's ontap.clusters." + byOptions.name() + ".*: "
-                + byConfig.url() + "); define it one way");
+    public void addCluster(ClusterConfig cluster) {
+        clusters.addCluster(cluster);
     }
 
     public OntapConfiguration getConfiguration() {
@@ -172,7 +155,7 @@ public class OntapComponent extends DefaultComponent {
             throw new InvalidRequestException("cluster", "unknown cluster '" + name + "' (configured: "
                     + (names.isEmpty() ? "none" : String.join(", ", names)) + "; " + HOW_TO_DEFINE + ")");
         }
-        return clusters.computeIfAbsent(name, n -> open(config));
+        return clusters.open(name, config, this::open);
     }
 
     /**
@@ -192,7 +175,7 @@ public class OntapComponent extends DefaultComponent {
         var refusal = config.allow().check(request.method(), request.path(), request.query()).orElse(null);
         if (refusal != null) {
             String message = refusal.message() + " on cluster '" + config.name() + "' (the operator's list: "
-                    + (fromOptions.containsKey(config.name()) ? "the option allow" : "ontap.clusters." + config.name() + ".allow") + ")";
+                    + (clusters.byOptions(config.name()) ? "the option allow" : "ontap.clusters." + config.name() + ".allow") + ")";
             throw refusal.malformed() ? new InvalidRequestException(refusal.field(), message)
                     : new io.ontapjobs.operation.NotAllowedException(refusal.field(), message);
         }
@@ -226,7 +209,7 @@ public class OntapComponent extends DefaultComponent {
         if (!ownUrl && options.getUrl() != null && !"default".equals(endpoint.getCluster())) {
             // the component's url is cluster default's: a misspelled name must not become a cluster at the same address
             options.setUrl(null);
-            List<String> set = options.connectionOptionsSetApartFrom(configuration);
+            List<String> set = ConnectionOptions.setApartFrom(options, configuration);
             if (!set.isEmpty()) {
                 throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
                         + " define cluster '" + endpoint.getCluster() + "' together with url only (the component's url defines"
@@ -234,48 +217,8 @@ public class OntapComponent extends DefaultComponent {
             }
             return endpoint;
         }
-        define(endpoint.getCluster(), options);
+        clusters.define(endpoint.getCluster(), options);
         return endpoint;
-    }
-
-    /**
-     * An endpoint whose options give {@code url} (its own, or the component's for {@code default}) defines the cluster
-     * it names; every endpoint defining the same name must define it alike, and no {@link ClusterConfig} may define it
-     * too.
-     *
-     * @throws IllegalArgumentException naming the option at fault, or both definitions
-     */
-    private synchronized void define(String name, OntapConfiguration options) {
-        if (options.getUrl() == null) {
-            List<String> set = options.connectionOptionsSet();
-            if (!set.isEmpty()) {
-                // a password alone must not be taken for another cluster's
-                throw new IllegalArgumentException("option " + set.get(0) + ": set, but url is not; the connection options"
-                        + " define cluster '" + name + "' together with url only");
-            }
-            return;
-        }
-        Defined earlier = fromOptions.get(name);
-        if (earlier != null) {
-            String differs = earlier.options().firstDifference(options);
-            if (differs != null) {
-                throw new IllegalArgumentException("option " + differs + ": another endpoint defines cluster '" + name
-                        + "' with a different " + differs + "; one name is one cluster (give this one another name)");
-            }
-            return;
-        }
-        ClusterConfig config = options.clusterConfig(name);
-        ClusterConfig other = configured.get(name);
-        if (other == null && getCamelContext() != null) {
-            other = fromRegistry(name);
-        }
-        if (other != null) {
-            throw twice(config, other);
-        }
-        if (config.insecure()) {
-            warnInsecure(config);
-        }
-        fromOptions.put(name, new Defined(options.copy(), config));
     }
 
     /**
@@ -289,16 +232,7 @@ public class OntapComponent extends DefaultComponent {
         if (configurationLoaded) {
             return;
         }
-        for (ClusterConfig bean : getCamelContext().getRegistry().findByType(ClusterConfig.class)) {
-            Defined defined = fromOptions.get(bean.name());
-            if (defined != null) {
-                throw twice(defined.config(), bean);
-            }
-            configured.putIfAbsent(bean.name(), bean);
-        }
-        if (componentUrl() && configured.containsKey("default") && !fromOptions.containsKey("default")) {
-            throw twice(configuration.clusterConfig("default"), configured.get("default"));
-        }
+        clusters.load();
         if (policies == null) {
             policies = PolicyFiles.load(getCamelContext(), policiesFile);
         }
@@ -315,53 +249,17 @@ public class OntapComponent extends DefaultComponent {
     }
 
     ClusterConfig configOrNull(String name) {
-        Defined defined = fromOptions.get(name);
-        if (defined != null) {
-            return defined.config();
-        }
-        if ("default".equals(name) && componentUrl() && !configured.containsKey(name)) {
-            define(name, configuration.copy()); // the component's options, before (or without) an endpoint naming default
-            return fromOptions.get(name).config();
-        }
-        ClusterConfig config = configured.get(name);
-        if (config == null && getCamelContext() != null) {
-            config = fromRegistry(name);
-        }
-        return config;
-    }
-
-    /** A {@link ClusterConfig} bean of that name, bound after {@link #loadConfiguration()} ran. */
-    private ClusterConfig fromRegistry(String name) {
-        for (ClusterConfig bean : getCamelContext().getRegistry().findByType(ClusterConfig.class)) {
-            if (bean.name().equals(name)) {
-                ClusterConfig first = configured.putIfAbsent(name, bean);
-                return first != null ? first : bean;
-            }
-        }
-        return null;
-    }
-
-    private record Defined(OntapConfiguration options, ClusterConfig config) {
-    }
-
-    /** Whether the component's own options give a url: they define cluster {@code default}. */
-    private boolean componentUrl() {
-        return configuration != null && configuration.getUrl() != null;
+        return clusters.configOrNull(name);
     }
 
     /** The configured cluster names. */
     public java.util.Set<String> clusterNames() {
-        java.util.Set<String> names = new java.util.HashSet<>(configured.keySet());
-        names.addAll(fromOptions.keySet());
-        if (componentUrl()) {
-            names.add("default");
-        }
-        return java.util.Set.copyOf(names);
+        return clusters.names();
     }
 
     /** Whether any cluster is configured (by endpoint or component options, beans or {@link #addCluster}). */
     public boolean hasClusters() {
-        return !configured.isEmpty() || !fromOptions.isEmpty() || componentUrl();
+        return clusters.any();
     }
 
     @Override
@@ -396,18 +294,14 @@ public class OntapComponent extends DefaultComponent {
             runner.ownership(ownership);
             this.ownership = ownership;
         }
-        for (ClusterConfig c : configured.values()) {
-            if (c.insecure() && !fromOptions.containsKey(c.name())) {
-                warnInsecure(c);
-            }
-        }
+        clusters.warnInsecureConfigs();
         int resumed = ownership == null ? runner.resume() : 0;
         if (resumed > 0) {
             LOG.info("Resumed {} unfinished operation(s) from the store", resumed);
         }
     }
 
-    private static void warnInsecure(ClusterConfig c) {
+    static void warnInsecure(ClusterConfig c) {
         LOG.warn("Cluster {}: TLS certificate verification is off (insecure): whoever sits between this service and {}"
                 + " can read its password and forge its answers", c.name(), c.url().getHost());
     }
@@ -471,12 +365,7 @@ public class OntapComponent extends DefaultComponent {
 
     @Override
     protected void doStop() throws Exception {
-        for (Cluster c : clusters.values()) {
-            c.tracker().stop();
-            c.client().close();
-            getCamelContext().getExecutorServiceManager().shutdown(c.calls());
-        }
-        clusters.clear();
+        clusters.closeAll();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdown(scheduler);
             scheduler = null;

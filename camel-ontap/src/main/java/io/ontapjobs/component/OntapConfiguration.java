@@ -1,16 +1,9 @@
 package io.ontapjobs.component;
 
-import io.ontapjobs.ontap.AllowList;
 import io.ontapjobs.ontap.ClusterConfig;
 import io.ontapjobs.operation.OperationRequest;
-import java.net.URI;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriParams;
@@ -152,76 +145,6 @@ public class OntapConfiguration implements Cloneable {
             throw new IllegalArgumentException("option eventOverlap: must not be negative");
         }
         startFromLookBack(); // refuses a word that is none of bookmark, now or a duration
-    }
-
-    /**
-     * The connection options by name, in a fixed order; the password travels here for comparison only and is never
-     * put in a message.
-     */
-    Map<String, Object> connectionOptions() {
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put("url", url);
-        options.put("username", username);
-        options.put("password", password);
-        options.put("insecure", insecure);
-        options.put("truststore", truststore);
-        options.put("truststorePassword", truststorePassword);
-        options.put("allow", allow);
-        options.put("maxConcurrentRequests", maxConcurrentRequests);
-        options.put("requestTimeout", requestTimeout);
-        options.put("unreachableAfter", unreachableAfter);
-        return options;
-    }
-
-    /** The connection options set to something else than their default. */
-    List<String> connectionOptionsSet() {
-        Map<String, Object> defaults = new OntapConfiguration().connectionOptions();
-        List<String> set = new ArrayList<>();
-        connectionOptions().forEach((name, value) -> {
-            if (!Objects.equals(value, defaults.get(name))) {
-                set.add(name);
-            }
-        });
-        return set;
-    }
-
-    /** The connection options set to something else than {@code base}'s (the component's, which this copies). */
-    List<String> connectionOptionsSetApartFrom(OntapConfiguration base) {
-        Map<String, Object> theirs = (base == null ? new OntapConfiguration() : base).connectionOptions();
-        List<String> set = new ArrayList<>();
-        connectionOptions().forEach((name, value) -> {
-            if (!name.equals("url") && !Objects.equals(value, theirs.get(name))) {
-                set.add(name);
-            }
-        });
-        return set;
-    }
-
-    /** The first connection option on which {@code other} differs, or {@code null}. */
-    String firstDifference(OntapConfiguration other) {
-        Map<String, Object> theirs = other.connectionOptions();
-        for (var e : connectionOptions().entrySet()) {
-            if (!Objects.equals(e.getValue(), theirs.get(e.getKey()))) {
-                return e.getKey();
-            }
-        }
-        return null;
-    }
-
-    /**
-     * The cluster these options define under {@code name}.
-     *
-     * @throws IllegalArgumentException naming the option at fault
-     */
-    ClusterConfig clusterConfig(String name) {
-        URI uri = io.ontapjobs.ontap.Urls.parse(url, "option url");
-        try {
-            return new ClusterConfig(name, uri, username, password, insecure, truststore == null ? null : Path.of(truststore),
-                    truststorePassword, maxConcurrentRequests, Duration.ofMillis(requestTimeout),
-                    AllowList.parse(allow, "option allow"), Duration.ofMillis(unreachableAfter));
-        } catch (ClusterConfig.InvalidSetting e) { // checked there, once: named here as the option it came from
-            throw new IllegalArgumentException("option " + e.option() + ": " + e.problem(), e);
-        }
     }
 
     public OntapOperation getOperation() {

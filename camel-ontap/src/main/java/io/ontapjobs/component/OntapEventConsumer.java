@@ -1,26 +1,22 @@
 package io.ontapjobs.component;
 
+import static io.ontapjobs.component.EmsReads.later;
+import static io.ontapjobs.component.EmsReads.time;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ontapjobs.events.EventBookmarks;
 import io.ontapjobs.events.EventBookmarks.Bookmark;
 import io.ontapjobs.events.EventQueries;
 import io.ontapjobs.metrics.OntapMetrics;
-import io.ontapjobs.ontap.OntapError;
-import io.ontapjobs.ontap.OntapResponse;
 import io.ontapjobs.operation.Cluster;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Exchange;
@@ -47,13 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>At least once in.</b> A node's bookmark moves past an event after its exchange completed, whether the route
  * succeeded or its error handler gave up (then a WARN names the event's key, and the next events flow).
  *
- * <p><b>Gaps.</b> See {@link #checkGaps}: on the first poll after a start with bookmarks and after a failed poll,
+ * <p><b>Gaps.</b> See {@link EventGaps}: on the first poll after a start with bookmarks and after a failed poll,
  * one request per bookmarked node tells whether its bookmarked event is still in the log.
  */
 public class OntapEventConsumer extends ScheduledPollConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(OntapEventConsumer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long CALL_WAIT_MS = 10 * 60_000;
 
     private final List<String> names;
     private final List<String> severities;
@@ -226,7 +220,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         Map<String, JsonNode> records = new LinkedHashMap<>(); // by key: split queries may overlap (wildcards)
         try {
             readWindow(cluster, from, records);
-        } catch (UnknownNameException e) {
+        } catch (EmsReads.UnknownNameException e) {
             checkCatalogue(cluster); // ONTAP refuses a name its catalogue lacks: leave such names out, say so
             records.clear();
             readWindow(cluster, from, records);
@@ -257,52 +251,18 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             }
         }
         for (Map<String, String> query : EventQueries.of(asked, severities, emsFilter, from, maxRecords)) {
-            readAll(cluster, query, records);
+            EmsReads.readAll(cluster, cluster(), query, records);
         }
     }
 
-    /**
-     * The exact names (without {@code *}) the cluster's catalogue ({@code GET /api/support/ems/messages?name=a|b})
-     * does not know, as NetApp Harvest does: ONTAP answers a query naming one with error 262197.
-     */
+    /** Leaves out of the queries the exact names the cluster's catalogue lacks (see {@link EmsReads#unknownNames}). */
     private void checkCatalogue(Cluster cluster) throws Exception {
-        List<String> exact = names.stream().filter(n -> !n.contains("*")).toList();
-        Set<String> known = new HashSet<>();
-        for (int i = 0; i < exact.size(); i += 100) {
-            Map<String, String> q = new LinkedHashMap<>();
-            q.put("name", String.join("|", exact.subList(i, Math.min(exact.size(), i + 100))));
-            q.put("fields", "name");
-            q.put("max_records", "1000");
-            OntapResponse r = call(cluster, "/api/support/ems/messages", q);
-            if (!r.isSuccess()) {
-                throw new IllegalStateException("GET /api/support/ems/messages on cluster " + cluster() + ": HTTP " + r.status());
-            }
-            for (JsonNode m : r.body() == null ? JSON.createArrayNode() : r.body().path("records")) {
-                known.add(m.path("name").asText().toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        Set<String> unknown = new java.util.LinkedHashSet<>();
-        exact.forEach(n -> {
-            if (!known.contains(n.toLowerCase(java.util.Locale.ROOT))) {
-                unknown.add(n);
-            }
-        });
-        if (unknown.isEmpty()) {
-            throw new IllegalStateException("cluster " + cluster() + " refuses an event name of option events, yet its catalogue"
-                    + " knows them all");
-        }
+        Set<String> unknown = EmsReads.unknownNames(cluster, cluster(), names);
         LOG.warn("EMS consumer {}: cluster {} does not know the event name(s) {} (its catalogue, /api/support/ems/messages):"
                 + " left out of the queries, checked again in {}", consumerKey, cluster(), unknown, CATALOGUE_RECHECK);
         unknownNames.clear();
         unknownNames.addAll(unknown);
         unknownCheckedAt = getEndpoint().getComponent().clock().now();
-    }
-
-    /** ONTAP's answer to a {@code message.name} its catalogue lacks. */
-    static final class UnknownNameException extends Exception {
-        UnknownNameException(String message) {
-            super(message);
-        }
     }
 
     /**
@@ -312,13 +272,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
      * the floor is T minus the look-back, and the next poll takes everything from there.
      */
     private void firstStart(Cluster cluster) throws Exception {
-        Map<String, String> newestQuery = new LinkedHashMap<>();
-        newestQuery.put("fields", "node,index,time");
-        newestQuery.put("order_by", "time desc");
-        newestQuery.put("max_records", "1");
-        OntapResponse r = call(cluster, EventQueries.PATH, newestQuery);
-        JsonNode latest = r.body() == null ? null : r.body().path("records").path(0);
-        Instant t = latest == null || latest.isMissingNode() ? null : time(latest);
+        Instant t = EmsReads.newestTime(cluster);
         Instant floor;
         if (lookBack != null && !lookBack.isZero()) {
             floor = t == null ? Instant.EPOCH : t.minus(lookBack);
@@ -327,21 +281,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         } else {
             floor = t == null ? Instant.EPOCH : t.minus(overlap);
             if (t != null) {
-                Map<String, String> keys = new LinkedHashMap<>();
-                keys.put("time", ">=" + EventQueries.time(floor));
-                keys.put("fields", "node,index,time");
-                keys.put("message.severity", "*"); // debug events too: only their numbers matter here
-                keys.put("max_records", String.valueOf(Math.max(maxRecords, 1000)));
-                Map<String, JsonNode> seen = new LinkedHashMap<>();
-                readAll(cluster, keys, seen);
-                for (JsonNode ev : seen.values()) {
-                    String uuid = ev.path("node").path("uuid").asText();
-                    long index = ev.path("index").asLong();
-                    Bookmark b = marks.get(uuid);
-                    if (b == null || index > b.index()) {
-                        marks.put(uuid, new Bookmark(index, time(ev)));
-                    }
-                }
+                EmsReads.highestPerNode(cluster, cluster(), floor, maxRecords, marks);
             }
             marks.forEach((uuid, b) -> {
                 if (!uuid.equals(EventBookmarks.START)) {
@@ -354,22 +294,13 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         bookmarks.save(consumerKey, EventBookmarks.START, 0, floor);
         marks.put(EventBookmarks.START, new Bookmark(0, floor));
         if (t != null) {
-            newest.accumulateAndGet(t, OntapEventConsumer::later);
+            newest.accumulateAndGet(t, EmsReads::later);
         }
     }
 
     /** W: the newest time any bookmark holds minus the overlap, never before the first start's floor; null: none. */
     private Instant windowStart() {
-        Bookmark start = marks.get(EventBookmarks.START);
-        Instant floor = start == null || start.time() == null ? Instant.EPOCH : start.time();
-        Instant newestMark = null;
-        for (var e : marks.entrySet()) {
-            if (!e.getKey().equals(EventBookmarks.START) && e.getValue().time() != null) {
-                newestMark = later(newestMark, e.getValue().time());
-            }
-        }
-        Instant w = newestMark == null ? floor : later(floor, newestMark.minus(overlap));
-        return w.equals(Instant.EPOCH) ? null : w;
+        return EmsReads.windowStart(marks, overlap);
     }
 
     /**
@@ -389,29 +320,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
                 restart(uuid, b.time());
             }
         }
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode ev : window) {
-            Bookmark b = marks.get(ev.path("node").path("uuid").asText());
-            if (b == null || ev.path("index").asLong() > b.index()) {
-                out.add(ev);
-            }
-        }
-        out.sort(Comparator.comparing(OntapEventConsumer::timeOrMin));
-        // within a node, index order (its bookmark moves forward only), keeping the time order between nodes
-        Map<String, List<Integer>> positions = new LinkedHashMap<>();
-        for (int i = 0; i < out.size(); i++) {
-            positions.computeIfAbsent(out.get(i).path("node").path("uuid").asText(), k -> new ArrayList<>()).add(i);
-        }
-        JsonNode[] ordered = out.toArray(new JsonNode[0]);
-        for (List<Integer> at : positions.values()) {
-            List<JsonNode> mine = new ArrayList<>();
-            at.forEach(i -> mine.add(out.get(i)));
-            mine.sort(Comparator.comparingLong(e -> e.path("index").asLong()));
-            for (int k = 0; k < at.size(); k++) {
-                ordered[at.get(k)] = mine.get(k);
-            }
-        }
-        return List.of(ordered);
+        return EmsReads.inOrder(EmsReads.above(window, marks));
     }
 
     /** One event, one exchange; the node's bookmark moves once it completed, however it ended. */
@@ -426,14 +335,14 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         LOG.info("EMS event {} {} ({}) on node {} at {}", key, name, severity, node, time);
         metrics.eventReceived(cluster(), name);
         if (time != null) {
-            newest.accumulateAndGet(time, OntapEventConsumer::later);
+            newest.accumulateAndGet(time, EmsReads::later);
         }
 
         Exchange exchange = createExchange(false);
         try {
             Message in = exchange.getIn();
             @SuppressWarnings("unchecked")
-            Map<String, Object> body = JSON.convertValue(ev, Map.class);
+            Map<String, Object> body = EmsReads.JSON.convertValue(ev, Map.class);
             in.setBody(body);
             in.setHeader(OntapConstants.EVENT_NAME, name);
             in.setHeader(OntapConstants.EVENT_SEVERITY, severity);
@@ -441,7 +350,7 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
             in.setHeader(OntapConstants.EVENT_INDEX, index);
             in.setHeader(OntapConstants.EVENT_TIME, time);
             in.setHeader(OntapConstants.EVENT_KEY, key);
-            in.setHeader(OntapConstants.EVENT_PARAMETERS, parameters(ev));
+            in.setHeader(OntapConstants.EVENT_PARAMETERS, EmsReads.parameters(ev));
             in.setHeader(OntapConstants.CLUSTER, cluster());
             exchange.setProperty(OntapConstants.EVENT_KEY_PROPERTY, key);
             try {
@@ -462,69 +371,11 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         marks.put(uuid, new Bookmark(index, time));
     }
 
-    /**
-     * Gaps, said out loud. With name filters on ONTAP's side the indexes a consumer sees legitimately skip the events
-     * that do not match, so a gap cannot be read from the indexes of its records. Instead, when events could have
-     * fallen off the log unseen (the first poll after a start that found bookmarks, the first after a failed poll),
-     * each bookmarked node is asked whether its bookmarked event is still there ({@code GET /events/{node}/{index}}):
-     * ONTAP keeps a node's latest events, so if it is, nothing after it was lost. If it is not, the node's oldest
-     * kept index O tells the range lost: bookmark+1 to O-1 (of any event, matching or not); O at or below the bookmark,
-     * or the bookmarked index holding another event, means the node was renumbered; no event at all: the node was
-     * replaced or its log cleared. Each is a WARN naming cluster, node and range, and a count in ontap.events.gaps;
-     * the consumer carries on with what is there.
-     */
+    /** Gaps, said out loud: see {@link EventGaps}. */
     private void checkGaps(Cluster cluster) throws Exception {
-        for (var e : new ArrayList<>(marks.entrySet())) {
-            String uuid = e.getKey();
-            Bookmark b = e.getValue();
-            if (uuid.equals(EventBookmarks.START) || b.index() <= 0) {
-                continue;
-            }
-            OntapResponse held = call(cluster, EventQueries.PATH + "/" + uuid + "/" + b.index(), Map.of("fields", "index,time,node"));
-            if (held.isSuccess()) {
-                Instant t = held.body() == null ? null : time(held.body());
-                if (b.time() == null || t == null || t.equals(b.time())) {
-                    continue; // still there: nothing after it fell off
-                }
-                gap(uuid, held.body().path("node").path("name").asText(uuid), "was renumbered: index " + b.index() + " is now an"
-                        + " event at " + t + ", not the one at " + b.time() + "; taking its events from the window", 0);
-                restart(uuid, b.time());
-                continue;
-            }
-            if (held.status() != 404) {
-                throw new IllegalStateException("GET " + EventQueries.PATH + "/" + uuid + "/" + b.index() + ": HTTP " + held.status()
-                        + held.error().map(x -> " " + x).orElse(""));
-            }
-            Map<String, String> oldest = new LinkedHashMap<>();
-            oldest.put("node.uuid", uuid);
-            oldest.put("message.severity", "*");
-            oldest.put("fields", "index,time,node");
-            oldest.put("order_by", "index asc");
-            oldest.put("max_records", "1");
-            OntapResponse r = call(cluster, EventQueries.PATH, oldest);
-            if (!r.isSuccess()) {
-                throw new IllegalStateException("GET " + EventQueries.PATH + " (oldest of node " + uuid + "): HTTP " + r.status());
-            }
-            JsonNode first = r.body() == null ? null : r.body().path("records").path(0);
-            if (first == null || first.isMissingNode()) {
-                gap(uuid, uuid, "has no events any more (replaced, or its log cleared): what it logged after index " + b.index()
-                        + " and before that is lost", 0);
-                restart(uuid, b.time()); // said once: the next start does not say it again
-                continue;
-            }
-            long o = first.path("index").asLong();
-            String nodeName = first.path("node").path("name").asText(uuid);
-            if (o > b.index() + 1) {
-                gap(uuid, nodeName, "lost events " + (b.index() + 1) + " to " + (o - 1) + ": they fell off its EMS log before"
-                        + " they were read (those among them that matched are not delivered)", o - 1 - b.index());
-            } else if (o <= b.index()) {
-                gap(uuid, nodeName, "was renumbered: its oldest event is index " + o + ", its bookmark " + b.index()
-                        + "; taking its events from the window", 0);
-                restart(uuid, b.time());
-            }
-            // o == bookmark + 1: the bookmarked event fell off, but nothing after it
-        }
+        EventGaps.check(cluster, marks, this::gap, this::restart);
     }
+
 
     /** A node's bookmark starts again (renumbered, or gone): its events in the window are taken as a new node's. */
     private void restart(String uuid, Instant time) {
@@ -537,87 +388,4 @@ public class OntapEventConsumer extends ScheduledPollConsumer {
         metrics.eventsGap(cluster(), node, missed);
     }
 
-    /** Every page of one query, into {@code into} by event key. */
-    private void readAll(Cluster cluster, Map<String, String> query, Map<String, JsonNode> into) throws Exception {
-        OntapResponse r = call(cluster, EventQueries.PATH, query);
-        Set<String> hrefs = new HashSet<>();
-        while (true) {
-            if (r.status() == 400 && query.containsKey("message.name")
-                    && r.error().map(x -> "262197".equals(x.code())).orElse(false)) {
-                throw new UnknownNameException(r.error().get().toString());
-            }
-            if (!r.isSuccess()) {
-                String error = r.error().map(OntapError::toString).orElse("");
-                throw new IllegalStateException("GET " + EventQueries.PATH + " on cluster " + cluster() + ": HTTP " + r.status()
-                        + (error.isEmpty() ? "" : " " + error));
-            }
-            JsonNode body = r.body();
-            if (body != null) {
-                for (JsonNode ev : body.path("records")) {
-                    into.putIfAbsent(ev.path("node").path("uuid").asText() + "/" + ev.path("index").asLong(), ev);
-                }
-            }
-            String next = body == null ? null : body.path("_links").path("next").path("href").asText(null);
-            if (next == null || !hrefs.add(next)) {
-                return;
-            }
-            String href = next;
-            r = onPool(cluster, () -> cluster.client().getHref(href));
-        }
-    }
-
-    private OntapResponse call(Cluster cluster, String path, Map<String, String> query) throws Exception {
-        return onPool(cluster, () -> cluster.client().get(path, query));
-    }
-
-    /** A call on the cluster's bounded pool (its maxConcurrentRequests), awaited here on the poll's thread. */
-    private static OntapResponse onPool(Cluster cluster, Call call) throws Exception {
-        CompletableFuture<OntapResponse> f = new CompletableFuture<>();
-        cluster.calls().execute(() -> {
-            try {
-                f.complete(call.run());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        try {
-            return f.get(CALL_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception x ? x : e;
-        }
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        OntapResponse run() throws Exception;
-    }
-
-    private static Map<String, String> parameters(JsonNode ev) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (JsonNode p : ev.path("parameters")) {
-            out.put(p.path("name").asText(), p.path("value").asText());
-        }
-        return out;
-    }
-
-    static Instant time(JsonNode ev) {
-        String t = ev.path("time").asText(null);
-        if (t == null || t.isBlank()) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(t).toInstant();
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static Instant timeOrMin(JsonNode ev) {
-        Instant t = time(ev);
-        return t == null ? Instant.MIN : t;
-    }
-
-    private static Instant later(Instant a, Instant b) {
-        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
-    }
 }
