@@ -82,7 +82,9 @@ public final class OutboxQueue {
         Delivery delivery();
 
         /** @return false when the claim had lapsed and another took it: nothing is recorded (the other's result stands) */
-        boolean delivered();
+        default boolean delivered() {
+            return finished("delivered", null);
+        }
 
         /** Done without success: refused by the sink, or dead-lettered; the reason is kept. @return as {@link #delivered} */
         boolean finished(String result, String error);
@@ -154,7 +156,7 @@ public final class OutboxQueue {
             throw new IllegalArgumentException("a batch of at least one delivery");
         }
         String token = holder + "/" + UUID.randomUUID();
-        return new Batch(sink, token, claim(sink, now, lease, limit, token).stream().map(d -> new Noted(d, token)).toList());
+        return new Batch(sink, token, claim(sink, now, lease, limit, token).stream().map(Noted::new).toList());
     }
 
     /** As {@link #claim(String, Instant, Duration, int, String)}, each claim released or recorded on its own. */
@@ -357,18 +359,13 @@ public final class OutboxQueue {
         private volatile String error;
         private volatile Instant nextAttempt;
 
-        Noted(Delivery delivery, String token) {
+        Noted(Delivery delivery) {
             this.delivery = delivery;
         }
 
         @Override
         public Delivery delivery() {
             return delivery;
-        }
-
-        @Override
-        public boolean delivered() {
-            return finished("delivered", null);
         }
 
         @Override
@@ -400,11 +397,6 @@ public final class OutboxQueue {
         @Override
         public Delivery delivery() {
             return delivery;
-        }
-
-        @Override
-        public boolean delivered() {
-            return finished("delivered", null);
         }
 
         @Override
